@@ -1,0 +1,325 @@
+"""The command line: argv -> ScanConfig -> scan() -> reports -> exit code. No scan logic here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner import __version__
+from scanner.errors import (
+    EXIT_FINDINGS,
+    EXIT_INCOMPLETE,
+    EXIT_OK,
+    EXIT_USAGE,
+    InventoryFileError,
+    UsageError,
+    VpceScanError,
+)
+from scanner.results import ScanResult, Severity
+
+if TYPE_CHECKING:
+    from scanner.report import Format
+
+COMMANDS = ("scan", "collect", "rules", "report", "permissions")
+
+
+def _csv(values: list[str] | None) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+
+
+def _parser() -> argparse.ArgumentParser:
+    from scanner.report import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="vpce-scan",
+        description="Check ECS Fargate workloads in private subnets against their VPC endpoints.",
+        epilog="Exit codes: 0 no FAIL at or above --fail-on; 1 such FAILs; 2 usage, rule or config error; "
+        "3 scan incomplete (ERROR results) with no FAIL.",
+    )
+    parser.add_argument("--version", action="version", version=f"vpce-scan {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command")
+
+    def aws_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--region", action="append", help="region to scan (repeatable; default: the session's)")
+        p.add_argument("--all-regions", action="store_true", help="every enabled region (ec2:DescribeRegions)")
+        p.add_argument("--profile", help="AWS profile to use")
+
+    def report_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--format", action="append", choices=FORMATS, help="report format (repeatable; default text)")
+        p.add_argument(
+            "--output",
+            action="append",
+            type=Path,
+            metavar="FILE",
+            help="write the report here (one per --format; default stdout)",
+        )
+        p.add_argument(
+            "--fail-on",
+            type=Severity,
+            choices=list(Severity),
+            default=Severity.LOW,
+            help="lowest severity of FAIL that makes the exit code 1 (default low)",
+        )
+        p.add_argument("--show-passed", action="store_true", help="text format: list PASS results too")
+        p.add_argument(
+            "--sarif-category",
+            metavar="CATEGORY",
+            help="SARIF automationDetails.id, one per account/scan uploaded for a commit ('/' appended; "
+            "default vpce-scan/<source>/<accounts>/<regions>/)",
+        )
+
+    scan = sub.add_parser("scan", help="scan an account, an inventory file or the demo (the default command)")
+    aws_options(scan)
+    source = scan.add_mutually_exclusive_group()
+    source.add_argument("--inventory", type=Path, metavar="FILE", help="scan a saved inventory offline")
+    source.add_argument("--demo", action="store_true", help="scan the bundled demo inventory (no AWS account)")
+    scan.add_argument("--rules", action="append", type=Path, metavar="DIR", help="extra rule directory (repeatable)")
+    scan.add_argument("--no-default-rules", action="store_true", help="run only the rules of --rules")
+    scan.add_argument("--select", action="append", metavar="ID", help="run only these rule ids (comma list)")
+    scan.add_argument("--ignore", action="append", metavar="ID", help="skip these rule ids (comma list)")
+    report_options(scan)
+    scan.add_argument(
+        "--baseline",
+        action="append",
+        metavar="SERVICE",
+        help="services every workload should reach (default sts; 'none' for none)",
+    )
+    scan.add_argument(
+        "--allow-endpoint-source",
+        action="append",
+        metavar="SG",
+        help="extra security group VPCE004 accepts on endpoint groups (repeatable)",
+    )
+
+    collect = sub.add_parser("collect", help="collect the inventory and write it as JSON")
+    aws_options(collect)
+    collect.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+
+    rules = sub.add_parser("rules", help="the rule catalogue")
+    rules_sub = rules.add_subparsers(dest="rules_command", required=True)
+    listing = rules_sub.add_parser("list", help="print the rule catalogue")
+    listing.add_argument("--rules", action="append", type=Path, metavar="DIR")
+    rules_sub.add_parser("schema", help="print the JSON Schema of a rule file")
+
+    report = sub.add_parser("report", help="render a saved JSON result again, without AWS access")
+    report.add_argument(
+        "--from", dest="from_file", type=Path, required=True, metavar="FILE", help="a result written by --format json"
+    )
+    report_options(report)
+
+    sub.add_parser("permissions", help="print the least-privilege IAM policy the scan needs")
+    return parser
+
+
+def _progress() -> object:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(message: str) -> None:
+        sys.stderr.write(f"\r\x1b[K{message[:120]}")
+        sys.stderr.flush()
+
+    return show
+
+
+def _exit_code(result: ScanResult, fail_on: Severity) -> int:
+    if result.failures(fail_on):
+        return EXIT_FINDINGS
+    return EXIT_OK if result.is_complete else EXIT_INCOMPLETE
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write report: {exc.strerror}") from exc
+
+
+def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]]:
+    """The (format, output) pairs of --format/--output, checked before any work is done."""
+    formats: list[Format] = list(args.format or ["text"])
+    outputs: list[Path | None] = list(args.output or [])
+    if outputs and len(outputs) != len(formats):
+        raise UsageError(f"give one --output per --format ({len(formats)} formats, {len(outputs)} outputs)")
+    if not outputs:
+        if len(formats) > 1:
+            raise UsageError("several --format values need one --output each")
+        outputs = [None]
+    if args.sarif_category is not None:
+        from scanner.report.sarif import sarif_category
+
+        sarif_category(args.sarif_category)
+    return list(zip(formats, outputs, strict=True))
+
+
+def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[tuple[Format, Path | None]]) -> None:
+    from scanner.report import RenderOptions, render
+
+    for fmt, output in targets:
+        colour = fmt == "text" and output is None and sys.stdout.isatty()
+        options = RenderOptions(colour=colour, show_passed=args.show_passed, sarif_category=args.sarif_category)
+        _write(render(result, fmt, options), output)
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from scanner.config import DEFAULT_PARAMS, ScanConfig
+    from scanner.scan import scan
+
+    targets = _report_targets(args)
+    if args.no_default_rules and not args.rules:
+        raise UsageError("--no-default-rules needs at least one --rules DIR")
+    baseline = _csv(args.baseline) if args.baseline else ("sts",)
+    config = ScanConfig(
+        regions=tuple(args.region or ()),
+        all_regions=args.all_regions,
+        profile=args.profile,
+        inventory_path=args.inventory,
+        demo=args.demo,
+        rule_dirs=tuple(args.rules or ()),
+        include_bundled_rules=not args.no_default_rules,
+        select=_csv(args.select),
+        ignore=_csv(args.ignore),
+        fail_on=args.fail_on,
+        baseline=() if baseline == ("none",) else baseline,
+        params={**DEFAULT_PARAMS, "endpoint_allowed_sources": list(args.allow_endpoint_source or [])},
+    )
+    progress = _progress()
+    result = scan(config, progress=progress)  # type: ignore[arg-type]
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
+    _write_reports(result, args, targets)
+    return _exit_code(result, config.fail_on)
+
+
+def _load_result(path: Path) -> ScanResult:
+    """A ScanResult written by `--format json`; any other file is a one-line error (exit 2)."""
+    import json
+
+    from pydantic import ValidationError
+
+    from scanner.results import RESULT_SCHEMA_VERSION
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InventoryFileError(f"{path}: cannot read result: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InventoryFileError(f"{path}: not a vpce-scan result (not UTF-8 text)") from exc
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryFileError(
+            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); write one with `vpce-scan --format json --output FILE`"
+        ) from exc
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        raise InventoryFileError(f"{path}: not a vpce-scan result (no schema_version)")
+    version = raw["schema_version"]
+    if type(version) is not int or version != RESULT_SCHEMA_VERSION:
+        raise InventoryFileError(
+            f"{path}: result schema_version {version!r} is not supported (this vpce-scan reads "
+            f"{RESULT_SCHEMA_VERSION}); scan again with this version"
+        )
+    try:
+        return ScanResult.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InventoryFileError(
+            f"{path}: invalid result at {where}: {first['msg']} ({exc.error_count()} problem(s))"
+        ) from exc
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    targets = _report_targets(args)
+    result = _load_result(args.from_file)
+    _write_reports(result, args, targets)
+    return _exit_code(result, args.fail_on)
+
+
+def _run_collect(args: argparse.Namespace) -> int:
+    from scanner.collect import collect_account
+
+    progress = _progress()
+    inventory = collect_account(args.profile, tuple(args.region or ()), all_regions=args.all_regions, progress=progress)  # type: ignore[arg-type]
+    if progress is not None:
+        sys.stderr.write("\r\x1b[K")
+    _write(inventory.dump_json() + "\n", args.output)
+    for error in inventory.errors:
+        print(f"vpce-scan: {error.describe()}", file=sys.stderr)
+    return EXIT_INCOMPLETE if inventory.errors else EXIT_OK
+
+
+def _run_rules(args: argparse.Namespace) -> int:
+    import json
+
+    from scanner.config import bundled_path
+    from scanner.engine.loader import load_rules
+    from scanner.engine.spec import RuleSpec
+
+    if args.rules_command == "schema":
+        print(json.dumps(RuleSpec.model_json_schema(by_alias=True), indent=2))
+        return EXIT_OK
+    rules = load_rules([bundled_path("rules"), *(args.rules or [])])
+    for rule in rules:
+        spec = rule.spec
+        print(f"{spec.id}  {spec.name:32} {spec.severity.value:8} {spec.title}")
+    return EXIT_OK
+
+
+def _run_permissions() -> int:
+    import json
+
+    from scanner.collect import required_actions
+
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "VpceScanReadOnly", "Effect": "Allow", "Action": required_actions(), "Resource": "*"}],
+    }
+    print(json.dumps(policy, indent=2))
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in arguments
+    if not any(a in COMMANDS for a in arguments[:1]) and not {"-h", "--help", "--version"} & set(arguments[:1]):
+        arguments = [a for a in arguments if a != "--debug"]
+        arguments.insert(0, "scan")
+    elif debug:
+        arguments = [a for a in arguments if a != "--debug"]
+    try:
+        args = _parser().parse_args(arguments)
+    except SystemExit as exc:
+        return EXIT_USAGE if exc.code not in (0, None) else EXIT_OK
+    try:
+        match args.command:
+            case "scan":
+                return _run_scan(args)
+            case "collect":
+                return _run_collect(args)
+            case "rules":
+                return _run_rules(args)
+            case "report":
+                return _run_report(args)
+            case "permissions":
+                return _run_permissions()
+        raise UsageError(f"unknown command {args.command!r}")
+    except VpceScanError as exc:
+        if debug:
+            raise
+        print(f"vpce-scan: error: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("vpce-scan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Running AWS calls for the collectors: failures become `CollectionErrorRecord`s and the scan goes on.
+
+Every collector gets a `CallContext` for its (account, region). It runs one call or one paginator at a
+time; a `ClientError` (AccessDenied, throttling after the client's retries are spent) or a `BotoCoreError`
+(EndpointConnectionError, a read timeout) is recorded with the service, the IAM-style operation name and
+the error code, and the caller gets whatever had arrived before the failure. Items that do not fit their
+inventory model are recorded the same way (`error_code` "InvalidResponse") and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel, ValidationError
+
+from scanner.results import CollectionErrorRecord
+
+T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
+
+# Adaptive mode adds client-side rate limiting on top of exponential backoff: a scan of a large
+# account then slows down instead of failing on throttling.
+CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+
+Progress = Callable[[str], None]
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """Consecutive batches of at most `size` items, for the APIs that take id lists."""
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def counted(items: Sized, noun: str) -> str:
+    """`1 cluster`, `3 clusters`: progress details."""
+    return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
+
+
+def error_code(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code")
+        return code or "ClientError"
+    return type(exc).__name__
+
+
+def error_message(exc: Exception) -> str:
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Message") or str(exc)
+    return str(exc)
+
+
+@dataclass
+class CallContext:
+    """Where the calls of one collector go (account, region) and where their failures are kept.
+
+    A context belongs to one thread: regions collected in parallel each have their own.
+    """
+
+    account: str
+    region: str
+    progress: Progress | None = None
+    errors: list[CollectionErrorRecord] = field(default_factory=list)
+
+    def stage(self, service: str, operation: str, detail: str = "") -> None:
+        """Report the start of a stage: `us-east-1: ec2 describe-vpc-endpoints`."""
+        if self.progress is not None:
+            suffix = f" ({detail})" if detail else ""
+            self.progress(f"{self.region}: {service} {_kebab(operation)}{suffix}")
+
+    def record(self, service: str, operation: str, code: str, message: str, resource_id: str | None = None) -> None:
+        record = CollectionErrorRecord(
+            account=self.account,
+            region=self.region,
+            service=service,
+            operation=operation,
+            error_code=code,
+            message=message,
+            resource_id=resource_id,
+        )
+        self.errors.append(record)
+
+    def record_exception(self, service: str, operation: str, exc: Exception, resource_id: str | None = None) -> None:
+        self.record(service, operation, error_code(exc), error_message(exc), resource_id)
+
+    def call(self, service: str, operation: str, request: Callable[[], T], resource_id: str | None = None) -> T | None:
+        """One request; None when it failed (and the failure is recorded)."""
+        try:
+            return request()
+        except (ClientError, BotoCoreError) as exc:
+            self.record_exception(service, operation, exc, resource_id)
+            return None
+
+    def pages(self, service: str, operation: str, pages: Iterable[T], resource_id: str | None = None) -> list[T]:
+        """Every page of a paginator; on failure, the pages that arrived before it."""
+        collected: list[T] = []
+        try:
+            for page in pages:
+                collected.append(page)
+        except (ClientError, BotoCoreError) as exc:
+            self.record_exception(service, operation, exc, resource_id)
+        return collected
+
+    def parse(
+        self,
+        model: type[M],
+        items: Iterable[Mapping[str, Any]],
+        *,
+        service: str,
+        operation: str,
+        id_key: str,
+    ) -> list[M]:
+        """Validate API items into inventory models; one odd item is recorded and skipped, not fatal."""
+        parsed: list[M] = []
+        for item in items:
+            try:
+                parsed.append(model.model_validate(item))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                self.record(
+                    service,
+                    operation,
+                    "InvalidResponse",
+                    f"{model.__name__} not understood at {where}: {first['msg']}",
+                    str(item.get(id_key, "")) or None,
+                )
+        return parsed
+
+
+def _kebab(operation: str) -> str:
+    """DescribeVpcEndpoints -> describe-vpc-endpoints (the AWS CLI spelling)."""
+    out: list[str] = []
+    for index, char in enumerate(operation):
+        if char.isupper() and index and not operation[index - 1].isupper():
+            out.append("-")
+        out.append(char.lower())
+    return "".join(out)

@@ -1,0 +1,178 @@
+"""evaluate(rules, inventory) -> results: pure; one Result per (rule, subject)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from scanner.config import DEFAULT_PARAMS
+from scanner.engine.checks import KINDS, CheckContext, Outcome, Verdict, run_check
+from scanner.engine.checks.base import all_hold
+from scanner.engine.loader import Rule, _walk_checks
+from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo
+from scanner.inventory.root import Inventory
+from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads, endpoints_in_use, workload_needs
+from scanner.results import CollectionErrorRecord, Result, Severity, Status
+
+
+def build_context(
+    inventory: Inventory,
+    params: dict[str, object] | None = None,
+    baseline: tuple[str, ...] = DEFAULT_BASELINE,
+) -> ScanContext:
+    workloads = derive_workloads(inventory, baseline)
+    needs = workload_needs(workloads)
+    merged = {**DEFAULT_PARAMS, **(params or {})}
+    return ScanContext(inventory, workloads, needs, endpoints_in_use(needs), merged)
+
+
+def evaluate(
+    rules: Iterable[Rule],
+    inventory: Inventory,
+    params: dict[str, object] | None = None,
+    baseline: tuple[str, ...] = DEFAULT_BASELINE,
+) -> list[Result]:
+    context = build_context(inventory, params, baseline)
+    results: list[Result] = []
+    for rule in rules:
+        results.extend(evaluate_rule(rule, context))
+    return results
+
+
+def _required_actions(rule: Rule) -> set[str]:
+    subject_type = SUBJECT_TYPES[rule.spec.resource]
+    actions = set(subject_type.enumeration_requires) | set(subject_type.requires) | set(rule.spec.requires)
+    for check, _ in _walk_checks(rule.spec.check, ()):
+        actions.update(KINDS[check.kind].requires)
+    return actions
+
+
+def _matching_errors(
+    errors: list[CollectionErrorRecord], actions: set[str], info: SubjectInfo
+) -> list[CollectionErrorRecord]:
+    return [
+        e
+        for e in errors
+        if e.account == info.account
+        and e.region in (info.region, "global")
+        and e.action in actions
+        and (e.resource_id is None or e.resource_id in info.related_ids)
+    ]
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    return string.Template(template).safe_substitute(values)
+
+
+@dataclass(frozen=True)
+class _Results:
+    """Builds the Results of one rule."""
+
+    rule: Rule
+
+    def make(self, info: SubjectInfo, status: Status, message: str, severity: Severity, **extra: Any) -> Result:
+        return Result(
+            rule_id=self.rule.spec.id,
+            rule_name=self.rule.spec.name,
+            status=status,
+            severity=severity,
+            account=info.account,
+            region=info.region,
+            resource_arn=info.resource_arn,
+            resource_id=info.resource_id,
+            resource_type=info.resource_type,
+            workload=info.workload,
+            qualifier=info.qualifier,
+            message=message,
+            **extra,
+        )
+
+    def from_outcome(self, info: SubjectInfo, outcome: Outcome, severity: Severity) -> Result:
+        spec = self.rule.spec
+        evidence = dict(outcome.evidence)
+        if outcome.verdict is Verdict.PASS:
+            return self.make(info, Status.PASS, _render(spec.pass_message, info.vars), severity, evidence=evidence)
+        if outcome.verdict is Verdict.ERROR:
+            evidence["undetermined"] = outcome.reasons
+            message = f"Could not decide: {'; '.join(outcome.reasons)}."
+            return self.make(info, Status.ERROR, message, severity, evidence=evidence)
+        messages: list[str] = []
+        remediation: list[str] = []
+        for problem in outcome.problems:
+            values = {**info.vars, **problem.vars}
+            messages.append(_render(spec.messages[problem.code], values))
+            for command in spec.fix.get(problem.code, []):
+                rendered = _render(command, values)
+                if rendered not in remediation:
+                    remediation.append(rendered)
+        # A problem may carry its own severity (an egress-only route is low); the result takes the worst.
+        worst = max((p.severity or severity for p in outcome.problems), key=lambda s: s.rank)
+        message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
+        evidence["problems"] = messages
+        return self.make(info, Status.FAIL, message, worst, evidence=evidence, remediation=remediation)
+
+
+def _listing_errors(rule: Rule, context: ScanContext, results: _Results) -> list[Result]:
+    """Subjects that could not be listed (a region, or one cluster's services): one ERROR each, never silence."""
+    spec = rule.spec
+    listing = SUBJECT_TYPES[spec.resource].enumeration_requires
+    found: list[Result] = []
+    for account in context.inventory.accounts:
+        regions = {r.region for r in account.regions}
+        for error in account.errors:
+            if error.action not in listing or (error.region not in regions and error.region != "global"):
+                continue
+            scope = error.resource_id or f"region/{error.region}"
+            arn = error.resource_id if error.resource_id and error.resource_id.startswith("arn:") else ""
+            info = SubjectInfo(account.account_id, error.region, arn, scope, "region" if not arn else "ecs_cluster",
+                               None, error.action, {})
+            message = f"{spec.id} could not list its subjects in {scope}: {error.describe()}."
+            found.append(
+                results.make(info, Status.ERROR, message, spec.severity, evidence={"collection_errors": [error.describe()]})
+            )
+    return found
+
+
+def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
+    spec = rule.spec
+    actions = _required_actions(rule)
+    errors = context.inventory.errors
+    factory = _Results(rule)
+    results = _listing_errors(rule, context, factory)
+    for subject, info in SUBJECT_TYPES[spec.resource].enumerate(context):
+        ctx = CheckContext(context.params, info.vars)
+        severity = spec.severity
+        try:
+            # Incomplete data comes first: without it neither a skip nor `where` can be trusted.
+            missing = _matching_errors(errors, actions, info)
+            if missing or info.unresolved:
+                incomplete = [e.describe() for e in missing] + info.unresolved
+                message = f"Incomplete data: {'; '.join(incomplete)}."
+                results.append(factory.make(info, Status.ERROR, message, severity, evidence={"incomplete": incomplete}))
+                continue
+            for override in spec.severity_when:
+                if all_hold(override.when, subject, ctx):
+                    severity = override.severity
+            # Then skips: a missing endpoint is VPCE001's finding, whatever `where` asks of it.
+            if spec.skip_when and all_hold(spec.skip_when, subject, ctx):
+                results.append(factory.make(info, Status.SKIPPED, _render(spec.skip_reason, info.vars), severity))
+                continue
+            applies = all_hold(spec.where, subject, ctx)
+            if applies is False:
+                continue
+            if applies is None:
+                paths = ", ".join(p.path for p in spec.where)
+                message = f"{spec.id} cannot tell whether it applies: {paths} unknown."
+                results.append(factory.make(info, Status.ERROR, message, severity))
+                continue
+            outcome = run_check(spec.check, subject, ctx)
+        except Exception as exc:  # a crashing rule is ERROR for this subject; the scan goes on
+            message = f"{spec.id} crashed: {type(exc).__name__}: {exc}"
+            results.append(
+                factory.make(info, Status.ERROR, message, severity, evidence={"exception": type(exc).__name__})
+            )
+            continue
+        results.append(factory.from_outcome(info, outcome, severity))
+    return results

@@ -1,0 +1,415 @@
+"""Subject types: what a rule's `resource:` names. Each type enumerates its subjects from the scan
+context, gives their identity (for results) and the template variables their messages may use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from scanner.inventory.images import ImageRef
+from scanner.inventory.network import SecurityGroup, Subnet, Vpc, VpcEndpoint
+from scanner.inventory.root import Inventory
+from scanner.inventory.workloads import EndpointInUse, Workload, WorkloadNeed
+
+WORKLOAD_ACTIONS = (
+    "ecs:ListClusters",
+    "ecs:DescribeClusters",
+    "ecs:ListServices",
+    "ecs:DescribeServices",
+    "ecs:ListTasks",
+    "ecs:DescribeTasks",
+)
+WORKLOAD_DATA_ACTIONS = ("ecs:DescribeTaskDefinition", "ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces")
+
+
+@dataclass(frozen=True)
+class WorkloadImage:
+    workload: Workload
+    container: str
+    ref: ImageRef
+
+
+@dataclass
+class SubjectInfo:
+    account: str
+    region: str
+    resource_arn: str
+    resource_id: str
+    resource_type: str
+    workload: str | None
+    qualifier: str
+    vars: dict[str, str]
+    # Ids whose resource-scoped collection errors concern this subject.
+    related_ids: set[str] = field(default_factory=set)
+    # Data the derivation could not resolve: the rule reports ERROR.
+    unresolved: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ScanContext:
+    inventory: Inventory
+    workloads: list[Workload]
+    needs: list[WorkloadNeed]
+    endpoints: list[EndpointInUse]
+    params: dict[str, object]
+
+
+@dataclass(frozen=True)
+class SubjectType:
+    name: str
+    root: type
+    enumerate: Callable[[ScanContext], Iterator[tuple[object, SubjectInfo]]]
+    # Failures of these actions leave the subject list itself incomplete in a region.
+    enumeration_requires: tuple[str, ...]
+    # Failures of these leave one subject's data incomplete.
+    requires: tuple[str, ...] = ()
+
+
+def _arn(partition: str, service: str, region: str, account: str, resource: str) -> str:
+    return f"arn:{partition}:{service}:{region}:{account}:{resource}"
+
+
+def _network_configuration(w: Workload) -> str:
+    subnets = ",".join(w.subnet_ids)
+    groups = ",".join(w.security_group_ids)
+    return f"awsvpcConfiguration={{subnets=[{subnets}],securityGroups=[{groups}],assignPublicIp=DISABLED}}"
+
+
+def _one_subnet_per_az(subnets: list[Subnet]) -> list[str]:
+    chosen: dict[str, str] = {}
+    for subnet in subnets:
+        chosen.setdefault(subnet.availability_zone, subnet.subnet_id)
+    return [chosen[az] for az in sorted(chosen)]
+
+
+def workload_vars(w: Workload) -> dict[str, str]:
+    groups = w.security_group_ids
+    return {
+        "account": w.account,
+        "region": w.region,
+        "partition": w.partition,
+        "workload_name": w.name,
+        "workload_arn": w.arn,
+        "workload_kind": w.kind,
+        "cluster": w.cluster_name,
+        "cluster_arn": w.cluster_arn,
+        "vpc_id": w.vpc_id or "",
+        "subnet_ids": " ".join(w.subnet_ids),
+        "subnet_ids_one_per_az": " ".join(_one_subnet_per_az(w.subnets)),
+        "availability_zones": " ".join(w.availability_zones),
+        "security_group_ids": " ".join(groups),
+        "security_group_id": groups[0] if groups else "",
+        "assign_public_ip": w.assign_public_ip,
+        "network_configuration": _network_configuration(w),
+        "task_definition_arn": w.task_definition_arn,
+        "execution_role": w.execution_role or "",
+        "route_table_ids": " ".join(w.route_table_ids or []),
+        "spare_subnet_id": next(iter(w.spare_subnet_ids), ""),
+        "subnet_ids_with_spare": ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
+        "free_cidr": w.free_cidr or "",
+        "other_az": w.other_az or f"<an AZ of {w.region} other than {' '.join(w.availability_zones)}>",
+        "security_group_ids_csv": ",".join(groups),
+        "subnet_ids_csv": ",".join(w.subnet_ids),
+        "first_route_table_id": next(iter(w.route_table_ids or []), ""),
+    }
+
+
+def _workload_related(w: Workload) -> set[str]:
+    related = {w.arn, w.task_definition_arn, w.cluster_arn, *w.subnet_ids, *w.security_group_ids}
+    if w.execution_role:
+        related.add(w.execution_role)
+    if w.vpc_id:
+        related.add(w.vpc_id)
+    return related
+
+
+def _workload_info(w: Workload) -> SubjectInfo:
+    return SubjectInfo(
+        account=w.account,
+        region=w.region,
+        resource_arn=w.arn,
+        resource_id=w.id,
+        resource_type="ecs_service" if w.kind == "service" else "ecs_task_family",
+        workload=w.arn,
+        qualifier="",
+        vars=workload_vars(w),
+        related_ids=_workload_related(w),
+        unresolved=list(w.unresolved),
+    )
+
+
+def _workloads(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
+    for w in ctx.workloads:
+        yield w, _workload_info(w)
+
+
+def _undecidable(ctx: ScanContext, what: str) -> Iterator[tuple[object, SubjectInfo]]:
+    """Workloads whose needs or images cannot be derived (task definition unknown): one ERROR each."""
+    for w in ctx.workloads:
+        if w.task_definition is None:
+            info = _workload_info(w)
+            info.qualifier = f"{w.id}/{what}"
+            yield w, info
+
+
+def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
+    yield from _undecidable(ctx, "needs")
+    for bound in ctx.needs:
+        w, need, endpoint = bound.workload, bound.need, bound.endpoint
+        info = _workload_info(w)
+        info.qualifier = f"{w.id}/{need.service}"
+        if endpoint is not None:
+            info.resource_arn = _arn(
+                w.partition, "ec2", w.region, w.account, f"vpc-endpoint/{endpoint.vpc_endpoint_id}"
+            )
+            info.resource_id = endpoint.vpc_endpoint_id
+            info.resource_type = "vpc_endpoint"
+            info.related_ids.add(endpoint.vpc_endpoint_id)
+        elif w.vpc_id:
+            info.resource_arn = _arn(w.partition, "ec2", w.region, w.account, f"vpc/{w.vpc_id}")
+            info.resource_id = w.vpc_id
+            info.resource_type = "vpc"
+        endpoint_groups = endpoint.security_group_ids if endpoint else []
+        info.vars.update(
+            {
+                "service": need.service,
+                "service_name": need.service_name,
+                "endpoint_type": need.preferred_type,
+                "endpoint_id": endpoint.vpc_endpoint_id if endpoint else "",
+                "endpoint_state": endpoint.state if endpoint else "",
+                "endpoint_security_group_ids": " ".join(endpoint_groups),
+                "endpoint_security_group_id": endpoint_groups[0] if endpoint_groups else "",
+                "endpoint_azs": " ".join(bound.endpoint_azs),
+                "candidates": " ".join(
+                    f"{c.vpc_endpoint_id}({c.vpc_endpoint_type},{c.state})" for c in bound.candidates
+                ),
+                "need_reasons": "; ".join(need.reasons),
+            }
+        )
+        yield bound, info
+
+
+def _endpoints_in_use(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
+    for used in ctx.endpoints:
+        endpoint, first = used.endpoint, used.workloads[0]
+        groups = endpoint.security_group_ids
+        info = SubjectInfo(
+            account=first.account,
+            region=first.region,
+            resource_arn=_arn(
+                first.partition,
+                "ec2",
+                first.region,
+                first.account,
+                f"vpc-endpoint/{endpoint.vpc_endpoint_id}",
+            ),
+            resource_id=endpoint.vpc_endpoint_id,
+            resource_type="vpc_endpoint",
+            workload=first.arn if len(used.workloads) == 1 else None,
+            qualifier="",
+            vars={
+                "account": first.account,
+                "region": first.region,
+                "partition": first.partition,
+                "vpc_id": endpoint.vpc_id,
+                "endpoint_id": endpoint.vpc_endpoint_id,
+                "service_name": endpoint.service_name,
+                "endpoint_type": endpoint.vpc_endpoint_type,
+                "endpoint_security_group_ids": " ".join(groups),
+                "endpoint_azs": " ".join(used.endpoint_azs),
+                "workload_names": ", ".join(w.name for w in used.workloads),
+            },
+            related_ids={
+                endpoint.vpc_endpoint_id,
+                endpoint.vpc_id,
+                *groups,
+                *(i for w in used.workloads for i in _workload_related(w)),
+            },
+            unresolved=[u for w in used.workloads for u in w.unresolved],
+        )
+        yield used, info
+
+
+def _workload_images(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
+    yield from _undecidable(ctx, "images")
+    for w in ctx.workloads:
+        for image in w.images:
+            info = _workload_info(w)
+            info.qualifier = f"{w.id}/{image.container}"
+            ref = image.ref
+            repository = ref.repository
+            prefix = {"docker_hub": "docker-hub", "ecr_public": "ecr-public"}.get(ref.source, "mirror")
+            if ref.source == "docker_hub" and "/" not in repository:
+                repository = f"library/{repository}"
+            private_repository = repository if ref.source == "ecr_other_region" else f"{prefix}/{repository}"
+            info.vars.update(
+                {
+                    "container": image.container,
+                    "image": ref.image,
+                    "image_source": ref.source,
+                    "image_registry": ref.registry,
+                    "image_repository": repository,
+                    "image_region": ref.region or "",
+                    "image_account": ref.account or "",
+                    "cache_prefix": prefix,
+                    "private_image": f"{w.account}.dkr.ecr.{w.region}.amazonaws.com/{private_repository}{ref.reference}",
+                }
+            )
+            yield WorkloadImage(w, image.container, ref), info
+
+
+def _regional(ctx: ScanContext, kind: str) -> Iterator[tuple[object, SubjectInfo]]:
+    for account in ctx.inventory.accounts:
+        for region in account.regions:
+            items: list[Vpc] | list[VpcEndpoint] | list[SecurityGroup] | list[Subnet]
+            match kind:
+                case "vpc":
+                    items = region.vpcs
+                case "vpc_endpoint":
+                    items = region.vpc_endpoints
+                case "security_group":
+                    items = region.security_groups
+                case _:
+                    items = region.subnets
+            for item in items:
+                resource_id = {
+                    "vpc": lambda i: i.vpc_id,
+                    "vpc_endpoint": lambda i: i.vpc_endpoint_id,
+                    "security_group": lambda i: i.group_id,
+                    "subnet": lambda i: i.subnet_id,
+                }[kind](item)
+                arn_type = kind.replace("_", "-")
+                info = SubjectInfo(
+                    account=account.account_id,
+                    region=region.region,
+                    resource_arn=_arn(
+                        account.partition,
+                        "ec2",
+                        region.region,
+                        account.account_id,
+                        f"{arn_type}/{resource_id}",
+                    ),
+                    resource_id=resource_id,
+                    resource_type=kind,
+                    workload=None,
+                    qualifier="",
+                    vars={
+                        "account": account.account_id,
+                        "region": region.region,
+                        "partition": account.partition,
+                        "resource_id": resource_id,
+                    },
+                    related_ids={resource_id},
+                )
+                yield item, info
+
+
+def _raw(kind: str) -> Callable[[ScanContext], Iterator[tuple[object, SubjectInfo]]]:
+    def enumerate_kind(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
+        return _regional(ctx, kind)
+
+    return enumerate_kind
+
+
+SUBJECT_TYPES: dict[str, SubjectType] = {
+    t.name: t
+    for t in (
+        SubjectType("workload", Workload, _workloads, WORKLOAD_ACTIONS, WORKLOAD_DATA_ACTIONS),
+        SubjectType(
+            "workload_need",
+            WorkloadNeed,
+            _workload_needs,
+            (*WORKLOAD_ACTIONS, "ec2:DescribeVpcEndpoints"),
+            WORKLOAD_DATA_ACTIONS,
+        ),
+        SubjectType(
+            "endpoint_in_use",
+            EndpointInUse,
+            _endpoints_in_use,
+            (*WORKLOAD_ACTIONS, "ec2:DescribeVpcEndpoints"),
+            WORKLOAD_DATA_ACTIONS,
+        ),
+        SubjectType("workload_image", WorkloadImage, _workload_images, WORKLOAD_ACTIONS, WORKLOAD_DATA_ACTIONS),
+        SubjectType("vpc", Vpc, _raw("vpc"), ("ec2:DescribeVpcs",)),
+        SubjectType("vpc_endpoint", VpcEndpoint, _raw("vpc_endpoint"), ("ec2:DescribeVpcEndpoints",)),
+        SubjectType("security_group", SecurityGroup, _raw("security_group"), ("ec2:DescribeSecurityGroups",)),
+        SubjectType("subnet", Subnet, _raw("subnet"), ("ec2:DescribeSubnets",)),
+    )
+}
+
+_WORKLOAD_VARS = (
+    "account",
+    "region",
+    "partition",
+    "workload_name",
+    "workload_arn",
+    "workload_kind",
+    "cluster",
+    "cluster_arn",
+    "vpc_id",
+    "subnet_ids",
+    "subnet_ids_one_per_az",
+    "availability_zones",
+    "security_group_ids",
+    "security_group_id",
+    "assign_public_ip",
+    "network_configuration",
+    "task_definition_arn",
+    "execution_role",
+    "route_table_ids",
+    "spare_subnet_id",
+    "subnet_ids_with_spare",
+    "free_cidr",
+    "other_az",
+    "security_group_ids_csv",
+    "subnet_ids_csv",
+    "first_route_table_id",
+)
+_NEED_VARS = (
+    "service",
+    "service_name",
+    "endpoint_type",
+    "endpoint_id",
+    "endpoint_state",
+    "endpoint_security_group_ids",
+    "endpoint_security_group_id",
+    "endpoint_azs",
+    "candidates",
+    "need_reasons",
+)
+_IMAGE_VARS = (
+    "container",
+    "image",
+    "image_source",
+    "image_registry",
+    "image_repository",
+    "image_region",
+    "image_account",
+    "cache_prefix",
+    "private_image",
+)
+_RAW_VARS = ("account", "region", "partition", "resource_id")
+_ENDPOINT_VARS = (
+    "account",
+    "region",
+    "partition",
+    "vpc_id",
+    "endpoint_id",
+    "service_name",
+    "endpoint_type",
+    "endpoint_security_group_ids",
+    "endpoint_azs",
+    "workload_names",
+)
+
+# The template variables a rule's messages and fixes may use, per subject type.
+SUBJECT_VARS: dict[str, tuple[str, ...]] = {
+    "workload": _WORKLOAD_VARS,
+    "workload_need": _WORKLOAD_VARS + _NEED_VARS,
+    "workload_image": _WORKLOAD_VARS + _IMAGE_VARS,
+    "endpoint_in_use": _ENDPOINT_VARS,
+    "vpc": _RAW_VARS,
+    "vpc_endpoint": _RAW_VARS,
+    "security_group": _RAW_VARS,
+    "subnet": _RAW_VARS,
+}

@@ -1,0 +1,229 @@
+"""Policy documents: parse what AWS APIs, snapshots and moto hand us into one normalised, immutable form.
+
+boto3 returns IAM documents as dicts (botocore URL-decodes them); Secrets Manager, EC2, KMS and
+Organizations return JSON strings; raw IAM API output is URL-encoded JSON; moto's CloudFormation path can
+leave a Python repr. Every single-or-list element becomes a tuple here, so evaluation never branches on
+shape.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import unquote
+
+VARIABLES_VERSION = "2012-10-17"
+"""The only policy language version in which `${...}` policy variables are substituted."""
+
+
+class PolicyDocumentError(ValueError):
+    """A policy document cannot be read; the message says where (`Statement[1].Effect`) and what."""
+
+
+class Effect(StrEnum):
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, slots=True)
+class Principals:
+    """A Principal or NotPrincipal element. `Principal: "*"` and `{"AWS": "*"}` both mean anyone."""
+
+    is_anyone: bool = False
+    aws: tuple[str, ...] = ()
+    service: tuple[str, ...] = ()
+    federated: tuple[str, ...] = ()
+    canonical_user: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionClause:
+    """One `operator: {key: values}` pair of a Condition block; values are text, as IAM compares them."""
+
+    operator: str
+    key: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One statement. Exactly one of `actions`/`not_actions` and of `resources`/`not_resources` is set."""
+
+    index: int
+    effect: Effect
+    sid: str | None
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None
+    not_resources: tuple[str, ...] | None
+    principals: Principals | None
+    not_principals: Principals | None
+    conditions: tuple[ConditionClause, ...]
+
+    @property
+    def label(self) -> str:
+        """The Sid, or the position (`#0`) for statements without one."""
+        return self.sid if self.sid else f"#{self.index}"
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    statements: tuple[Statement, ...]
+    version: str | None = None
+    id: str | None = None
+
+    @property
+    def resolves_variables(self) -> bool:
+        return self.version == VARIABLES_VERSION
+
+
+def parse_policy_document(raw: PolicyDocument | Mapping[str, object] | str) -> PolicyDocument:
+    """Read a policy given as a dict, a JSON string, URL-encoded JSON or (fallback) a Python repr."""
+    if isinstance(raw, PolicyDocument):
+        return raw
+    data = _decode(raw) if isinstance(raw, str) else raw
+    if not isinstance(data, Mapping):
+        raise PolicyDocumentError(f"a policy document must be a JSON object, got {type(data).__name__}")
+    return _document(data)
+
+
+def _decode(text: str) -> object:
+    stripped = text.strip()
+    if stripped[:3].upper() == "%7B":
+        stripped = unquote(stripped)
+    try:
+        return json.loads(stripped)
+    except json.JSONDecodeError as json_error:
+        # moto's CloudFormation backend can store str(dict); literal_eval parses literals only, never code.
+        try:
+            return ast.literal_eval(stripped)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            raise PolicyDocumentError(
+                f"policy document is not valid JSON: {json_error.msg} at line {json_error.lineno} "
+                f"column {json_error.colno}"
+            ) from json_error
+
+
+def _document(data: Mapping[str, object]) -> PolicyDocument:
+    version = _optional_text(data, "Version", "Version")
+    policy_id = _optional_text(data, "Id", "Id")
+    if "Statement" not in data:
+        raise PolicyDocumentError("policy document has no Statement")
+    raw_statements = data["Statement"]
+    if isinstance(raw_statements, Mapping):
+        raw_statements = [raw_statements]
+    if not isinstance(raw_statements, list):
+        raise PolicyDocumentError(
+            f"Statement: expected an object or a list of objects, got {type(raw_statements).__name__}"
+        )
+    statements = tuple(_statement(index, item) for index, item in enumerate(raw_statements))
+    return PolicyDocument(statements=statements, version=version, id=policy_id)
+
+
+def _statement(index: int, raw: object) -> Statement:
+    where = f"Statement[{index}]"
+    if not isinstance(raw, Mapping):
+        raise PolicyDocumentError(f"{where}: expected an object, got {type(raw).__name__}")
+    effect_text = raw.get("Effect")
+    if effect_text not in (Effect.ALLOW.value, Effect.DENY.value):
+        raise PolicyDocumentError(f"{where}.Effect: expected 'Allow' or 'Deny', got {effect_text!r}")
+    actions, not_actions = _exclusive_pair(raw, where, "Action", "NotAction", required=True)
+    # A missing Resource is legal only where AWS applies the policy to the resource it is attached to
+    # (trust policies, some resource policies); that resource is "whatever was requested", i.e. "*".
+    resources, not_resources = _exclusive_pair(raw, where, "Resource", "NotResource", required=False)
+    if resources is None and not_resources is None:
+        resources = ("*",)
+    if "Principal" in raw and "NotPrincipal" in raw:
+        raise PolicyDocumentError(f"{where}: has both Principal and NotPrincipal")
+    return Statement(
+        index=index,
+        effect=Effect(effect_text),
+        sid=_optional_text(raw, "Sid", f"{where}.Sid"),
+        actions=actions,
+        not_actions=not_actions,
+        resources=resources,
+        not_resources=not_resources,
+        principals=_principals(raw["Principal"], f"{where}.Principal") if "Principal" in raw else None,
+        not_principals=(_principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None),
+        conditions=_conditions(raw.get("Condition"), f"{where}.Condition"),
+    )
+
+
+def _exclusive_pair(
+    raw: Mapping[str, object], where: str, name: str, negated: str, *, required: bool
+) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    if name in raw and negated in raw:
+        raise PolicyDocumentError(f"{where}: has both {name} and {negated}")
+    if name in raw:
+        return _strings(raw[name], f"{where}.{name}"), None
+    if negated in raw:
+        return None, _strings(raw[negated], f"{where}.{negated}")
+    if required:
+        raise PolicyDocumentError(f"{where}: needs {name} or {negated}")
+    return None, None
+
+
+def _strings(value: object, where: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if not isinstance(item, str):
+            raise PolicyDocumentError(f"{where}: expected a string or a list of strings, got {item!r}")
+    return tuple(items)
+
+
+def _principals(value: object, where: str) -> Principals:
+    if value == "*":
+        return Principals(is_anyone=True)
+    if not isinstance(value, Mapping):
+        raise PolicyDocumentError(f'{where}: expected "*" or an object such as {{"AWS": ...}}, got {value!r}')
+    known = {"AWS", "Service", "Federated", "CanonicalUser"}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise PolicyDocumentError(f"{where}: unknown principal type {unknown[0]!r}; expected one of {sorted(known)}")
+    aws = _strings(value["AWS"], f"{where}.AWS") if "AWS" in value else ()
+    return Principals(
+        is_anyone="*" in aws,
+        aws=aws,
+        service=_strings(value["Service"], f"{where}.Service") if "Service" in value else (),
+        federated=_strings(value["Federated"], f"{where}.Federated") if "Federated" in value else (),
+        canonical_user=(_strings(value["CanonicalUser"], f"{where}.CanonicalUser") if "CanonicalUser" in value else ()),
+    )
+
+
+def _conditions(value: object, where: str) -> tuple[ConditionClause, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping):
+        raise PolicyDocumentError(f"{where}: expected an object, got {type(value).__name__}")
+    clauses: list[ConditionClause] = []
+    for operator, keys in value.items():
+        if not isinstance(keys, Mapping):
+            raise PolicyDocumentError(f"{where}.{operator}: expected an object of key: values")
+        for key, values in keys.items():
+            clauses.append(
+                ConditionClause(str(operator), str(key), _condition_values(values, f"{where}.{operator}.{key}"))
+            )
+    return tuple(clauses)
+
+
+def _condition_values(value: object, where: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    texts: list[str] = []
+    for item in items:
+        if isinstance(item, bool):
+            texts.append("true" if item else "false")
+        elif isinstance(item, str | int | float):
+            texts.append(str(item))
+        else:
+            raise PolicyDocumentError(f"{where}: expected strings, numbers or booleans, got {item!r}")
+    return tuple(texts)
+
+
+def _optional_text(data: Mapping[str, object], name: str, where: str) -> str | None:
+    value = data.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise PolicyDocumentError(f"{where}: expected a string, got {value!r}")

@@ -1,0 +1,129 @@
+"""Glob matching of actions, resource ARNs and string patterns (`*` any run, `?` one character).
+
+* Actions are case-insensitive (`iam:ListAccessKeys` is `IAM:listaccesskeys`).
+* ARNs are case-sensitive and matched one colon-separated segment at a time for partition, service,
+  region and account, where a wildcard never crosses a `:`; the resource part (after the fifth colon)
+  is matched as a whole, where `*` spans `/` and `:`. A pattern with fewer than six segments matches
+  nothing, except a pattern made only of `*`.
+* The request resource `*` (wildcard-only actions such as `ecr:GetAuthorizationToken`) is covered only
+  by a pattern made only of `*`.
+* Every other regex metacharacter (`+`, `.`, `(`, `[`, `$` ...) is literal.
+
+A scan re-uses a few thousand patterns across tens of thousands of requests, so each pattern becomes a
+cached matcher once. Most patterns are exact ARNs or end in a single `*`: those get a string comparison
+or a prefix test instead of a regex, which also spares a cold scan most of the regex compilation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from scanner.iam.variables import Pattern
+
+Matcher = Callable[[str], bool]
+
+ARN_PREFIX_SEGMENTS = 5
+"""`arn`, partition, service, region, account: the segments in which a wildcard stops at `:`."""
+
+
+def is_match_all(text: str) -> bool:
+    """True for `*`, `**`, ...: the only patterns that cover the request resource `*`."""
+    return bool(text) and text.strip("*") == ""
+
+
+@lru_cache(maxsize=65536)
+def action_matches(pattern: str, action: str) -> bool:
+    return _glob_matcher(pattern.lower(), arn=False)(action.lower())
+
+
+@lru_cache(maxsize=65536)
+def resource_matcher(pattern: str) -> Matcher:
+    """A test of request resources against one Resource/NotResource entry without variables."""
+    return _glob_matcher(pattern, arn=True)
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    return resource_matcher(pattern)(resource)
+
+
+def arn_matches(pattern: Pattern, arn: str) -> bool:
+    """Segment-wise ARN matching, for resolved Resource entries and the ArnLike/ArnEquals operators."""
+    if len(pattern) == 1 and pattern[0][1]:
+        return resource_matcher(pattern[0][0])(arn)
+    regex = compile_glob(pattern, arn=True)
+    return regex is not None and regex.fullmatch(arn) is not None
+
+
+def string_like(pattern: Pattern, value: str) -> bool:
+    """StringLike: a case-sensitive glob over the whole value, wildcards crossing any character."""
+    if len(pattern) == 1 and pattern[0][1]:
+        return _string_matcher(pattern[0][0])(value)
+    regex = compile_glob(pattern, arn=False)
+    return regex is not None and regex.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=16384)
+def _string_matcher(pattern: str) -> Matcher:
+    return _glob_matcher(pattern, arn=False)
+
+
+def _glob_matcher(pattern: str, *, arn: bool) -> Matcher:
+    if is_match_all(pattern):
+        return _always
+    if arn and pattern.count(":") < ARN_PREFIX_SEGMENTS:
+        return _never
+    if "*" not in pattern and "?" not in pattern:
+        return pattern.__eq__
+    head = pattern[:-1]
+    is_lone_trailing_star = pattern[-1] == "*" and "*" not in head and "?" not in head
+    # A lone trailing `*` is a prefix test, provided it sits in the resource part of an ARN.
+    if is_lone_trailing_star and (not arn or head.count(":") >= ARN_PREFIX_SEGMENTS):
+        return lambda value: value.startswith(head)
+    if "*" not in pattern:
+        # Only `?` (the Secrets Manager suffix `-??????`): same length, same characters elsewhere.
+        literal_head = pattern[: pattern.index("?")]
+        if not arn or literal_head.count(":") >= ARN_PREFIX_SEGMENTS:
+            return lambda value: _question_marks_match(pattern, literal_head, value)
+    regex = compile_glob(((pattern, True),), arn=arn)
+    if regex is None:
+        return _never
+    return lambda value: regex.fullmatch(value) is not None
+
+
+def _question_marks_match(pattern: str, literal_head: str, value: str) -> bool:
+    if len(value) != len(pattern) or not value.startswith(literal_head):
+        return False
+    start = len(literal_head)
+    return all(wanted == "?" or wanted == got for wanted, got in zip(pattern[start:], value[start:], strict=True))
+
+
+def _always(_: str) -> bool:
+    return True
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+@lru_cache(maxsize=16384)
+def compile_glob(pattern: Pattern, *, arn: bool) -> re.Pattern[str] | None:
+    """A regex for `pattern`; None when an ARN pattern has fewer than six segments."""
+    pieces: list[str] = []
+    segment = 0
+    for text, wildcards in pattern:
+        for char in text:
+            in_prefix = arn and segment < ARN_PREFIX_SEGMENTS
+            if char == ":" and in_prefix:
+                segment += 1
+                pieces.append(":")
+            elif wildcards and char == "*":
+                pieces.append("[^:]*" if in_prefix else ".*")
+            elif wildcards and char == "?":
+                pieces.append("[^:]" if in_prefix else ".")
+            else:
+                pieces.append(re.escape(char))
+    if arn and segment < ARN_PREFIX_SEGMENTS:
+        return None
+    return re.compile("".join(pieces), re.DOTALL)

@@ -1,0 +1,98 @@
+"""Whether one statement applies to one request: action, principal, resource and conditions, in
+three-valued logic. The cheapest test (the action) runs first, since most statements fail it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scanner.iam.conditions import evaluate_conditions
+from scanner.iam.documents import Statement
+from scanner.iam.matching import action_matches, arn_matches, resource_matcher
+from scanner.iam.principals import PrincipalMatch, match_statement_principal
+from scanner.iam.request import KeyState, Request, RequestContext
+from scanner.iam.truth import Truth
+from scanner.iam.variables import Unresolved, has_variables, resolve
+
+
+@dataclass(frozen=True, slots=True)
+class StatementMatch:
+    truth: Truth
+    principal: PrincipalMatch = PrincipalMatch.NONE
+    unknown_keys: tuple[str, ...] = ()
+    unsupported_operators: tuple[str, ...] = ()
+
+
+DOES_NOT_APPLY = StatementMatch(Truth.FALSE)
+_APPLIES = {principal: StatementMatch(Truth.TRUE, principal) for principal in PrincipalMatch}
+
+
+def match_statement(
+    statement: Statement,
+    request: Request,
+    context: RequestContext,
+    *,
+    resolve_variables: bool,
+    names_principals: bool,
+) -> StatementMatch:
+    """Whether `statement` applies. `names_principals` is True for resource, key and endpoint policies."""
+    if not action_applies(statement, request.action):
+        return DOES_NOT_APPLY
+    principal = PrincipalMatch.ATTACHED
+    if names_principals:
+        principal = match_statement_principal(statement, request.principal_arn, request.principal_account)
+        if principal is PrincipalMatch.NONE:
+            return DOES_NOT_APPLY
+    resource_truth, resource_keys = _resource_applies(statement, request.resource, context, resolve_variables)
+    if resource_truth is Truth.FALSE:
+        return DOES_NOT_APPLY
+    conditions = evaluate_conditions(statement.conditions, context, resolve_variables=resolve_variables)
+    if conditions.truth is Truth.FALSE:
+        return DOES_NOT_APPLY
+    if resource_truth is Truth.TRUE and conditions.truth is Truth.TRUE:
+        return _APPLIES[principal]
+    return StatementMatch(
+        Truth.UNKNOWN,
+        principal,
+        unknown_keys=resource_keys + conditions.unknown_keys,
+        unsupported_operators=conditions.unsupported_operators,
+    )
+
+
+def action_applies(statement: Statement, action: str) -> bool:
+    if statement.actions is not None:
+        return any(action_matches(pattern, action) for pattern in statement.actions)
+    assert statement.not_actions is not None
+    return not any(action_matches(pattern, action) for pattern in statement.not_actions)
+
+
+def _resource_applies(
+    statement: Statement, resource: str, context: RequestContext, resolve_variables: bool
+) -> tuple[Truth, tuple[str, ...]]:
+    """Resource: any entry matches. NotResource: no entry matches (so `NotResource: <ARN>` covers `*`).
+
+    An entry whose variable has a key known to be absent matches nothing; under NotResource it makes the
+    statement not apply at all, as AWS treats such a statement as invalid.
+    """
+    is_negated = statement.resources is None
+    patterns = statement.not_resources if is_negated else statement.resources
+    assert patterns is not None
+    unknown_keys: list[str] = []
+    for pattern in patterns:
+        # The request resource `*` is covered only by `*`, whatever a pattern's variables resolve to.
+        if resolve_variables and resource != "*" and has_variables(pattern):
+            resolved = resolve(pattern, context)
+            if isinstance(resolved, Unresolved):
+                if resolved.state is KeyState.UNKNOWN:
+                    unknown_keys.append(resolved.key)
+                    continue
+                if is_negated:
+                    return Truth.FALSE, ()
+                continue
+            matched = arn_matches(resolved, resource)
+        else:
+            matched = resource_matcher(pattern)(resource)
+        if matched:
+            return (Truth.FALSE if is_negated else Truth.TRUE), ()
+    if unknown_keys:
+        return Truth.UNKNOWN, tuple(unknown_keys)
+    return (Truth.TRUE if is_negated else Truth.FALSE), ()

@@ -1,0 +1,178 @@
+"""The Inventory root: accounts, their regions and what was collected there, plus collection errors.
+
+The JSON form carries `schema_version`; `load_inventory` refuses any other version with a one-line error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from scanner.errors import InventoryFileError
+from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
+from scanner.inventory.iam import Role
+from scanner.inventory.network import (
+    EgressOnlyInternetGateway,
+    InternetGateway,
+    NatGateway,
+    NetworkAcl,
+    NetworkInterface,
+    PrefixList,
+    RouteTable,
+    SecurityGroup,
+    Subnet,
+    Vpc,
+    VpcEndpoint,
+)
+from scanner.results import CollectionErrorRecord
+
+INVENTORY_SCHEMA_VERSION = 1
+
+
+class _Root(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegionInventory(_Root):
+    region: str
+    vpcs: list[Vpc] = Field(default_factory=list)
+    subnets: list[Subnet] = Field(default_factory=list)
+    route_tables: list[RouteTable] = Field(default_factory=list)
+    nat_gateways: list[NatGateway] = Field(default_factory=list)
+    internet_gateways: list[InternetGateway] = Field(default_factory=list)
+    egress_only_internet_gateways: list[EgressOnlyInternetGateway] = Field(default_factory=list)
+    vpc_endpoints: list[VpcEndpoint] = Field(default_factory=list)
+    security_groups: list[SecurityGroup] = Field(default_factory=list)
+    network_acls: list[NetworkAcl] = Field(default_factory=list)
+    prefix_lists: list[PrefixList] = Field(default_factory=list)
+    clusters: list[Cluster] = Field(default_factory=list)
+    services: list[Service] = Field(default_factory=list)
+    task_definitions: list[TaskDefinition] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    network_interfaces: list[NetworkInterface] = Field(default_factory=list)
+
+    # Lookup indexes, built once on first use.
+    @cached_property
+    def vpc_by_id(self) -> dict[str, Vpc]:
+        return {v.vpc_id: v for v in self.vpcs}
+
+    @cached_property
+    def subnet_by_id(self) -> dict[str, Subnet]:
+        return {s.subnet_id: s for s in self.subnets}
+
+    @cached_property
+    def sg_by_id(self) -> dict[str, SecurityGroup]:
+        return {g.group_id: g for g in self.security_groups}
+
+    @cached_property
+    def task_definition_by_arn(self) -> dict[str, TaskDefinition]:
+        return {t.task_definition_arn: t for t in self.task_definitions}
+
+    @cached_property
+    def endpoints_by_vpc(self) -> dict[str, list[VpcEndpoint]]:
+        index: dict[str, list[VpcEndpoint]] = {}
+        for endpoint in self.vpc_endpoints:
+            index.setdefault(endpoint.vpc_id, []).append(endpoint)
+        return index
+
+    @cached_property
+    def eni_by_id(self) -> dict[str, NetworkInterface]:
+        return {e.network_interface_id: e for e in self.network_interfaces}
+
+    @cached_property
+    def prefix_list_by_name(self) -> dict[str, PrefixList]:
+        return {p.prefix_list_name: p for p in self.prefix_lists}
+
+    def route_table_for_subnet(self, subnet_id: str, vpc_id: str) -> RouteTable | None:
+        """The explicitly associated table, else the VPC's main table (as AWS routes)."""
+        main = None
+        for table in self.route_tables:
+            if table.vpc_id != vpc_id:
+                continue
+            for association in table.associations:
+                if association.subnet_id == subnet_id:
+                    return table
+                if association.main:
+                    main = table
+        return main
+
+    def network_acl_for_subnet(self, subnet_id: str) -> NetworkAcl | None:
+        for acl in self.network_acls:
+            if any(a.subnet_id == subnet_id for a in acl.associations):
+                return acl
+        return None
+
+
+class AccountInventory(_Root):
+    account_id: str
+    partition: str = "aws"
+    regions: list[RegionInventory] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
+    # Execution roles that were looked up and do not exist (NoSuchEntity): data, not an error.
+    missing_roles: list[str] = Field(default_factory=list)
+    errors: list[CollectionErrorRecord] = Field(default_factory=list)
+
+    @cached_property
+    def role_by_name(self) -> dict[str, Role]:
+        return {r.role_name: r for r in self.roles}
+
+
+class Inventory(_Root):
+    schema_version: int = INVENTORY_SCHEMA_VERSION
+    source: Literal["aws", "demo", "fixture", "cloudformation"] = "aws"
+    collected_at: datetime | None = None
+    accounts: list[AccountInventory] = Field(default_factory=list)
+
+    @property
+    def errors(self) -> list[CollectionErrorRecord]:
+        return [e for account in self.accounts for e in account.errors]
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted({r.region for a in self.accounts for r in a.regions})
+
+    def dump_json(self) -> str:
+        import json
+
+        # Defaults are left out to keep files small; the version never is.
+        document = self.model_dump(mode="json", exclude_defaults=True)
+        return json.dumps({"schema_version": self.schema_version, **document}, indent=1)
+
+
+def load_inventory(path: Path) -> Inventory:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InventoryFileError(f"{path}: cannot read inventory: {exc.strerror}") from exc
+    return parse_inventory(text, str(path))
+
+
+def parse_inventory(text: str, where: str) -> Inventory:
+    import json
+
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InventoryFileError(
+            f"{where}:{exc.lineno}: not valid JSON ({exc.msg}); write one with `vpce-scan collect -o FILE`"
+        ) from exc
+    if not isinstance(raw, dict) or "schema_version" not in raw:
+        raise InventoryFileError(f"{where}: not a vpce-scan inventory (no schema_version)")
+    version = raw["schema_version"]
+    if version != INVENTORY_SCHEMA_VERSION:
+        raise InventoryFileError(
+            f"{where}: inventory schema_version {version!r} is not supported (this vpce-scan reads "
+            f"{INVENTORY_SCHEMA_VERSION}); collect it again with this version"
+        )
+    try:
+        return Inventory.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        path = ".".join(str(p) for p in first["loc"])
+        raise InventoryFileError(
+            f"{where}: invalid inventory at {path}: {first['msg']} ({exc.error_count()} problem(s))"
+        ) from exc

@@ -1,0 +1,401 @@
+"""The derived workload view: each Fargate service (or standalone task family) with its network path.
+
+A workload is an ACTIVE ECS service on Fargate with awsvpc networking, or a group of standalone Fargate
+tasks of one task definition family. References that cannot be resolved in the inventory (a subnet, a
+task definition) are kept in `unresolved`, so rules that need them report ERROR instead of guessing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
+from scanner.inventory.images import ImageRef, parse_image
+from scanner.inventory.needs import Need, derive_needs
+from scanner.inventory.network import RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint
+from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
+
+FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
+DEFAULT_BASELINE = ("sts",)
+
+
+@dataclass(frozen=True)
+class ContainerImage:
+    container: str
+    ref: ImageRef
+
+
+@dataclass(frozen=True)
+class SubnetPath:
+    """A workload subnet with the route table that applies to it (explicit association, else main)."""
+
+    subnet: Subnet
+    route_table: RouteTable | None
+
+
+@dataclass(eq=False)
+class Workload:
+    arn: str
+    name: str
+    kind: str  # "service" or "task_family"
+    account: str
+    partition: str
+    region: str
+    cluster_arn: str
+    subnet_ids: list[str]
+    security_group_ids: list[str]
+    assign_public_ip: str
+    exec_enabled: bool
+    task_definition_arn: str
+    task_definition: TaskDefinition | None
+    execution_role: str | None
+    inventory: RegionInventory = field(repr=False)
+    account_inventory: AccountInventory = field(repr=False)
+    needs: list[Need] = field(default_factory=list)
+    images: list[ContainerImage] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+    # The needs bound to their endpoints; filled by `workload_needs`.
+    bound_needs: list[WorkloadNeed] = field(default_factory=list, repr=False)
+
+    @property
+    def subnets(self) -> list[Subnet]:
+        return [self.inventory.subnet_by_id[s] for s in self.subnet_ids if s in self.inventory.subnet_by_id]
+
+    @property
+    def vpc_id(self) -> str | None:
+        subnets = self.subnets
+        return subnets[0].vpc_id if subnets else None
+
+    @property
+    def vpc(self) -> Vpc | None:
+        vpc_id = self.vpc_id
+        return self.inventory.vpc_by_id.get(vpc_id) if vpc_id else None
+
+    @property
+    def availability_zones(self) -> list[str]:
+        return sorted({s.availability_zone for s in self.subnets})
+
+    @property
+    def subnet_paths(self) -> list[SubnetPath]:
+        return [SubnetPath(s, self.inventory.route_table_for_subnet(s.subnet_id, s.vpc_id)) for s in self.subnets]
+
+    @property
+    def security_groups(self) -> list[SecurityGroup]:
+        return [self.inventory.sg_by_id[g] for g in self.security_group_ids if g in self.inventory.sg_by_id]
+
+    @property
+    def route_table_ids(self) -> list[str] | None:
+        """None when a subnet's route table is unknown: coverage cannot then be decided."""
+        paths = self.subnet_paths
+        if not paths or any(p.route_table is None for p in paths):
+            return None
+        return sorted({p.route_table.route_table_id for p in paths if p.route_table is not None})
+
+    @property
+    def spare_subnet_ids(self) -> list[str]:
+        """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets."""
+        own_tables = set(self.route_table_ids or [])
+        used = set(self.availability_zones)
+        spare: dict[str, str] = {}
+        for subnet in self.inventory.subnets:
+            if subnet.vpc_id != self.vpc_id or subnet.availability_zone in used:
+                continue
+            table = self.inventory.route_table_for_subnet(subnet.subnet_id, subnet.vpc_id)
+            if table is not None and table.route_table_id in own_tables:
+                spare.setdefault(subnet.availability_zone, subnet.subnet_id)
+        return [spare[az] for az in sorted(spare)]
+
+    @property
+    def other_az(self) -> str | None:
+        """An AZ of the region (seen on any subnet) that the workload does not use."""
+        used = set(self.availability_zones)
+        return next((az for az in sorted({s.availability_zone for s in self.inventory.subnets}) if az not in used), None)
+
+    @property
+    def free_cidr(self) -> str | None:
+        """A free block of the VPC, the size of the workload's first subnet, for a new subnet."""
+        vpc, subnets = self.vpc, self.subnets
+        if vpc is None or not subnets:
+            return None
+        taken = [s.cidr_block for s in self.inventory.subnets if s.vpc_id == vpc.vpc_id]
+        for candidate in vpc.cidr_block.subnets(
+            new_prefix=max(subnets[0].cidr_block.prefixlen, vpc.cidr_block.prefixlen)
+        ):
+            if not any(candidate.overlaps(t) for t in taken):
+                return str(candidate)
+        return None
+
+    @property
+    def cluster_name(self) -> str:
+        return self.cluster_arn.rsplit("/", 1)[-1]
+
+    @property
+    def id(self) -> str:
+        return self.arn.rsplit("/", 1)[-1] if self.kind == "service" else self.name
+
+
+@dataclass(frozen=True)
+class WorkloadNeed:
+    """A needed service of a workload, with the endpoint in its VPC that serves it, if any."""
+
+    workload: Workload
+    need: Need
+    endpoint: VpcEndpoint | None
+    # Every endpoint in the VPC with this service name, usable or not (for messages and evidence).
+    candidates: tuple[VpcEndpoint, ...]
+    # Security groups of all workloads whose traffic this endpoint serves.
+    consumer_group_ids: frozenset[str] = frozenset()
+
+    @property
+    def is_interface(self) -> bool:
+        return self.endpoint is not None and self.endpoint.is_interface
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.endpoint is not None and self.endpoint.is_gateway
+
+    @property
+    def endpoint_subnets(self) -> list[Subnet]:
+        if self.endpoint is None:
+            return []
+        subnets = self.workload.inventory.subnet_by_id
+        return [subnets[s] for s in self.endpoint.subnet_ids if s in subnets]
+
+    @property
+    def endpoint_azs(self) -> list[str]:
+        return sorted({s.availability_zone for s in self.endpoint_subnets})
+
+    @property
+    def endpoint_route_table_ids(self) -> list[str]:
+        return list(self.endpoint.route_table_ids) if self.endpoint is not None else []
+
+    @property
+    def endpoint_security_groups(self) -> list[SecurityGroup]:
+        groups = self.workload.inventory.sg_by_id
+        ids = self.endpoint.security_group_ids if self.endpoint is not None else []
+        return [groups[g] for g in ids if g in groups]
+
+
+@dataclass(frozen=True)
+class EndpointInUse:
+    """An endpoint that serves at least one workload need, with every need it serves."""
+
+    endpoint: VpcEndpoint
+    consumers: tuple[WorkloadNeed, ...]
+
+    @property
+    def inventory(self) -> RegionInventory:
+        return self.consumers[0].workload.inventory
+
+    @property
+    def vpc(self) -> Vpc | None:
+        return self.inventory.vpc_by_id.get(self.endpoint.vpc_id)
+
+    @property
+    def workloads(self) -> list[Workload]:
+        seen: dict[str, Workload] = {}
+        for consumer in self.consumers:
+            seen.setdefault(consumer.workload.arn, consumer.workload)
+        return list(seen.values())
+
+    @property
+    def consumer_subnets(self) -> list[Subnet]:
+        found: dict[str, Subnet] = {}
+        for workload in self.workloads:
+            for subnet in workload.subnets:
+                found.setdefault(subnet.subnet_id, subnet)
+        return list(found.values())
+
+    @property
+    def consumer_group_ids(self) -> list[str]:
+        return sorted({g for w in self.workloads for g in w.security_group_ids})
+
+    @property
+    def consumer_route_table_ids(self) -> list[str] | None:
+        tables: set[str] = set()
+        for workload in self.workloads:
+            ids = workload.route_table_ids
+            if ids is None:
+                return None
+            tables.update(ids)
+        return sorted(tables)
+
+    @property
+    def endpoint_azs(self) -> list[str]:
+        return self.consumers[0].endpoint_azs
+
+    @property
+    def endpoint_route_table_ids(self) -> list[str]:
+        return list(self.endpoint.route_table_ids)
+
+    @property
+    def service_name(self) -> str:
+        return self.endpoint.service_name
+
+
+def endpoints_in_use(needs: list[WorkloadNeed]) -> list[EndpointInUse]:
+    grouped: dict[str, list[WorkloadNeed]] = {}
+    for need in needs:
+        if need.endpoint is not None:
+            grouped.setdefault(need.endpoint.vpc_endpoint_id, []).append(need)
+    return [EndpointInUse(group[0].endpoint, tuple(group)) for group in grouped.values() if group[0].endpoint]
+
+
+def _runs_on_fargate(service: Service, cluster: Cluster | None) -> bool:
+    if service.launch_type is not None:
+        return service.launch_type == "FARGATE"
+    strategy = service.capacity_provider_strategy or (cluster.default_capacity_provider_strategy if cluster else [])
+    return bool(strategy) and all(item.capacity_provider in FARGATE_PROVIDERS for item in strategy)
+
+
+def _task_on_fargate(task: Task) -> bool:
+    if task.launch_type is not None:
+        return task.launch_type == "FARGATE"
+    return task.capacity_provider_name in FARGATE_PROVIDERS
+
+
+def derive_workloads(inventory: Inventory, baseline: tuple[str, ...] = DEFAULT_BASELINE) -> list[Workload]:
+    workloads: list[Workload] = []
+    for account in inventory.accounts:
+        for region in account.regions:
+            workloads.extend(_region_workloads(account, region, baseline))
+    return workloads
+
+
+def _region_workloads(
+    account: AccountInventory, region: RegionInventory, baseline: tuple[str, ...]
+) -> Iterator[Workload]:
+    clusters = {c.cluster_arn: c for c in region.clusters}
+    for service in region.services:
+        if service.status != "ACTIVE" or not _runs_on_fargate(service, clusters.get(service.cluster_arn)):
+            continue
+        awsvpc = service.network_configuration.awsvpc_configuration if service.network_configuration else None
+        workload = Workload(
+            arn=service.service_arn,
+            name=service.service_name,
+            kind="service",
+            account=account.account_id,
+            partition=account.partition,
+            region=region.region,
+            cluster_arn=service.cluster_arn,
+            subnet_ids=list(awsvpc.subnets) if awsvpc else [],
+            security_group_ids=list(awsvpc.security_groups) if awsvpc else [],
+            assign_public_ip=awsvpc.assign_public_ip if awsvpc else "DISABLED",
+            exec_enabled=service.enable_execute_command,
+            task_definition_arn=service.task_definition,
+            task_definition=region.task_definition_by_arn.get(service.task_definition),
+            execution_role=None,
+            inventory=region,
+            account_inventory=account,
+        )
+        if awsvpc is None:
+            workload.unresolved.append(f"service {service.service_name} has no awsvpcConfiguration")
+        yield _complete(workload, baseline)
+    yield from _task_family_workloads(account, region, baseline)
+
+
+def _task_family_workloads(
+    account: AccountInventory, region: RegionInventory, baseline: tuple[str, ...]
+) -> Iterator[Workload]:
+    groups: dict[tuple[str, str], list[Task]] = {}
+    for task in region.tasks:
+        if task.service_name is not None or not _task_on_fargate(task):
+            continue
+        family = task.task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
+        groups.setdefault((task.cluster_arn, family), []).append(task)
+    for (cluster_arn, family), tasks in sorted(groups.items()):
+        latest = max(tasks, key=lambda t: int(t.task_definition_arn.rsplit(":", 1)[-1] or 0))
+        subnet_ids: list[str] = []
+        group_ids: list[str] = []
+        unresolved: list[str] = []
+        for task in tasks:
+            subnet_id = task.eni_detail("subnetId")
+            eni_id = task.eni_detail("networkInterfaceId")
+            if subnet_id and subnet_id not in subnet_ids:
+                subnet_ids.append(subnet_id)
+            eni = region.eni_by_id.get(eni_id or "")
+            if eni is None:
+                unresolved.append(f"network interface {eni_id} of task {task.task_arn} not in inventory")
+                continue
+            group_ids.extend(g.group_id for g in eni.groups if g.group_id not in group_ids)
+        prefix = latest.task_definition_arn.split(":task-definition/")[0]
+        workload = Workload(
+            arn=f"{prefix}:task-definition/{family}",
+            name=family,
+            kind="task_family",
+            account=account.account_id,
+            partition=account.partition,
+            region=region.region,
+            cluster_arn=cluster_arn,
+            subnet_ids=subnet_ids,
+            security_group_ids=group_ids,
+            assign_public_ip="DISABLED",
+            exec_enabled=any(t.enable_execute_command for t in tasks),
+            task_definition_arn=latest.task_definition_arn,
+            task_definition=region.task_definition_by_arn.get(latest.task_definition_arn),
+            execution_role=None,
+            inventory=region,
+            account_inventory=account,
+            unresolved=unresolved,
+        )
+        yield _complete(workload, baseline)
+
+
+def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
+    region = workload.inventory
+    for subnet_id in workload.subnet_ids:
+        if subnet_id not in region.subnet_by_id:
+            workload.unresolved.append(f"subnet {subnet_id} not in inventory")
+    for group_id in workload.security_group_ids:
+        if group_id not in region.sg_by_id:
+            workload.unresolved.append(f"security group {group_id} not in inventory")
+    task_definition = workload.task_definition
+    if task_definition is None:
+        workload.unresolved.append(f"task definition {workload.task_definition_arn} not in inventory")
+        return workload
+    workload.execution_role = task_definition.execution_role_arn
+    workload.needs = derive_needs(task_definition, workload.region, baseline, workload.exec_enabled)
+    workload.images = [
+        ContainerImage(c.name, parse_image(c.image, workload.region)) for c in task_definition.container_definitions
+    ]
+    return workload
+
+
+def _usable(endpoint: VpcEndpoint, need: Need) -> bool:
+    if endpoint.vpc_endpoint_type not in need.endpoint_types:
+        return False
+    # An Interface endpoint serves a Gateway-first need (S3) only with private DNS.
+    return not (need.preferred_type == "Gateway" and endpoint.is_interface and not endpoint.private_dns_enabled)
+
+
+def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
+    """Bind every need of every workload to the endpoint in its VPC that serves it."""
+    pairs: list[tuple[Workload, Need, VpcEndpoint | None, tuple[VpcEndpoint, ...]]] = []
+    consumers: dict[str, set[str]] = {}
+    for workload in workloads:
+        vpc_id = workload.vpc_id
+        in_vpc = workload.inventory.endpoints_by_vpc.get(vpc_id, []) if vpc_id else []
+        for need in workload.needs:
+            candidates = tuple(e for e in in_vpc if e.service_name == need.service_name)
+            usable = sorted(
+                (e for e in candidates if _usable(e, need)),
+                key=lambda e: (e.state != "available", need.endpoint_types.index(e.vpc_endpoint_type)),
+            )
+            endpoint = usable[0] if usable else None
+            if endpoint is not None:
+                consumers.setdefault(endpoint.vpc_endpoint_id, set()).update(workload.security_group_ids)
+            pairs.append((workload, need, endpoint, candidates))
+    bound = [
+        WorkloadNeed(
+            workload=w,
+            need=n,
+            endpoint=e,
+            candidates=c,
+            consumer_group_ids=frozenset(consumers.get(e.vpc_endpoint_id, set())) if e else frozenset(),
+        )
+        for w, n, e, c in pairs
+    ]
+    for workload in workloads:
+        workload.bound_needs = [b for b in bound if b.workload is workload]
+    return bound

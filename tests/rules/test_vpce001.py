@@ -1,0 +1,380 @@
+"""VPCE001 endpoint-required: every endpoint a workload needs exists in its VPC, of the right type, available."""
+
+from __future__ import annotations
+
+import pytest
+
+from scanner.results import Severity
+from tests.builders import (
+    CLUSTER_ARN,
+    ECR,
+    ENDPOINT,
+    ENDPOINT_SG,
+    IMAGE,
+    NEEDED,
+    SERVICE,
+    SUBNET_A,
+    SUBNET_B,
+    TASK_DEFINITION_ARN,
+    Scenario,
+    container,
+)
+from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, table
+
+REGION = "eu-west-1"
+SM_SECRET = f"arn:aws:secretsmanager:{REGION}:111122223333:secret:prod/db-AbCdEf"
+SSM_PARAMETER_ARN = f"arn:aws:ssm:{REGION}:111122223333:parameter/prod/api-key"
+
+
+def all_pass(workload: str = "api", services: tuple[str, ...] = NEEDED) -> dict[str, object]:
+    return {f"{workload}/{s}": PASS for s in services}
+
+
+def create_interface(service: str, group: str = ENDPOINT_SG) -> str:
+    return (
+        f"aws ec2 create-vpc-endpoint --region {REGION} --vpc-id vpc-app --vpc-endpoint-type Interface "
+        f"--service-name com.amazonaws.{REGION}.{service} --subnet-ids subnet-a subnet-b "
+        f"--security-group-ids {group} --private-dns-enabled"
+    )
+
+
+def new_group_fix(service: str) -> list[str]:
+    return [
+        f"ENDPOINT_SG=$(aws ec2 create-security-group --region {REGION} --vpc-id vpc-app --group-name "
+        f'vpce-vpc-app-endpoints --description "Interface endpoints of vpc-app" --query GroupId --output text)',
+        f'aws ec2 authorize-security-group-ingress --region {REGION} --group-id "$ENDPOINT_SG" --protocol tcp '
+        f"--port 443 --source-group sg-tasks",
+        create_interface(service, '"$ENDPOINT_SG"'),
+    ]
+
+
+CREATE_S3_GATEWAY = (
+    f"aws ec2 create-vpc-endpoint --region {REGION} --vpc-id vpc-app --vpc-endpoint-type Gateway "
+    f"--service-name com.amazonaws.{REGION}.s3 --route-table-ids rtb-private"
+)
+NOT_AVAILABLE_FIX = [
+    f"aws ec2 describe-vpc-endpoints --region {REGION} --vpc-endpoint-ids vpce-logs "
+    '--query "VpcEndpoints[0].[State,LastError]"',
+    f"aws ec2 delete-vpc-endpoints --region {REGION} --vpc-endpoint-ids vpce-logs",
+]
+
+
+def missing(service: str) -> Scenario:
+    s = Scenario.compliant()
+    s.remove("vpc_endpoints", ENDPOINT[service])
+    return s
+
+
+def only_s3() -> Scenario:
+    return Scenario.compliant(endpoints=("s3",))
+
+
+def s3_interface(private_dns: bool) -> Scenario:
+    s = missing("s3")
+    s.endpoint("s3", endpoint_id="vpce-s3-interface", endpoint_type="Interface", private_dns=private_dns)
+    return s
+
+
+def logs_in_state(state: str) -> Scenario:
+    s = Scenario.compliant()
+    s.get("vpc_endpoints", ENDPOINT["logs"])["State"] = state
+    return s
+
+
+def logs_pending_and_available() -> Scenario:
+    s = logs_in_state("pendingAcceptance")
+    s.endpoint("logs", endpoint_id="vpce-logs-2")
+    return s
+
+
+def with_secret(value_from: str, endpoints: tuple[str, ...] = NEEDED) -> Scenario:
+    return Scenario.compliant(endpoints=endpoints, containers=[container(secrets=[("SECRET", value_from)])])
+
+
+def replace_service(**options: object) -> Scenario:
+    s = Scenario.compliant()
+    s.remove("services", SERVICE)
+    s.service(**options)  # type: ignore[arg-type]
+    return s
+
+
+def cluster_default_spot() -> Scenario:
+    s = replace_service(launch_type=None)
+    s.remove("clusters", "prod")
+    s.cluster(default_strategy=["FARGATE_SPOT"])
+    return s
+
+
+def standalone_family() -> Scenario:
+    s = Scenario.compliant()
+    s.remove("services", SERVICE)
+    s.task_definition("nightly", [container("nightly", f"{ECR}/nightly:7")])
+    s.task("task-1", family="nightly", subnet=SUBNET_A)
+    s.task("task-2", family="nightly", subnet=SUBNET_B)
+    return s
+
+
+def service_task_only() -> Scenario:
+    s = Scenario.compliant()
+    s.task("task-of-api", group="service:api")
+    return s
+
+
+def endpoints_not_listed() -> Scenario:
+    s = Scenario.compliant()
+    s.data["vpc_endpoints"] = []
+    s.error("ec2", "DescribeVpcEndpoints")
+    return s
+
+
+def services_not_listed() -> Scenario:
+    s = Scenario.compliant()
+    s.data["services"] = []
+    s.error("ecs", "ListServices")
+    return s
+
+
+def unknown_subnet() -> Scenario:
+    s = Scenario.compliant()
+    s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = [SUBNET_A, "subnet-gone"]
+    return s
+
+
+def gateway_missing_and_route_table_unknown() -> Scenario:
+    s = missing("s3")
+    s.remove("route_tables", "rtb-main")
+    s.get("route_tables", "rtb-private")["Associations"] = [{"SubnetId": SUBNET_A}]
+    return s
+
+
+NEED_ERRORS = {f"api/{s}": ERROR for s in NEEDED}
+
+CASES = [
+    Case(
+        "compliant",
+        Scenario.compliant,
+        all_pass(),
+        severity={"api/logs": Severity.HIGH, "api/sts": Severity.LOW},
+        message={"api/logs": ["vpce-logs serves com.amazonaws.eu-west-1.logs for api in vpc-app."]},
+    ),
+    Case(
+        "missing interface endpoint, endpoint group reused",
+        lambda: missing("logs"),
+        {**all_pass(), "api/logs": FAIL},
+        message={
+            "api/logs": [
+                "VPC vpc-app has no com.amazonaws.eu-west-1.logs endpoint",
+                "(container app logs with awslogs)",
+                "expected an available Interface endpoint",
+            ]
+        },
+        remediation={"api/logs": [create_interface("logs")]},
+        severity={"api/logs": Severity.HIGH},
+    ),
+    Case(
+        "missing interface endpoints, no endpoint group to reuse: the fix creates one",
+        only_s3,
+        {"api/ecr.api": FAIL, "api/ecr.dkr": FAIL, "api/logs": FAIL, "api/s3": PASS, "api/sts": FAIL},
+        message={"api/ecr.dkr": [f"(container app pulls {IMAGE} from ECR)"]},
+        remediation={
+            "api/ecr.api": new_group_fix("ecr.api"),
+            "api/logs": new_group_fix("logs"),
+            "api/sts": new_group_fix("sts"),
+        },
+        severity={"api/ecr.api": Severity.HIGH, "api/sts": Severity.LOW},
+    ),
+    Case(
+        "missing S3 gateway",
+        lambda: missing("s3"),
+        {**all_pass(), "api/s3": FAIL},
+        message={
+            "api/s3": [
+                "VPC vpc-app has no com.amazonaws.eu-west-1.s3 endpoint",
+                "expected a Gateway endpoint on route tables rtb-private",
+            ]
+        },
+        remediation={"api/s3": [CREATE_S3_GATEWAY]},
+    ),
+    Case(
+        "S3 gateway missing and a task subnet has no known route table",
+        gateway_missing_and_route_table_unknown,
+        {**all_pass(), "api/s3": ERROR},
+        message={"api/s3": ["no route table known for the subnets of api"]},
+    ),
+    Case(
+        "S3 only as an Interface endpoint without private DNS: wrong type",
+        lambda: s3_interface(False),
+        {**all_pass(), "api/s3": FAIL},
+        message={
+            "api/s3": [
+                "VPC vpc-app has only vpce-s3-interface (Interface, private DNS off) for "
+                "com.amazonaws.eu-west-1.s3; api needs a Gateway endpoint"
+            ]
+        },
+        remediation={"api/s3": [CREATE_S3_GATEWAY]},
+    ),
+    Case(
+        "S3 as an Interface endpoint with private DNS serves",
+        lambda: s3_interface(True),
+        all_pass(),
+        message={"api/s3": ["vpce-s3-interface serves com.amazonaws.eu-west-1.s3"]},
+    ),
+    Case(
+        "endpoint pendingAcceptance",
+        lambda: logs_in_state("pendingAcceptance"),
+        {**all_pass(), "api/logs": FAIL},
+        message={
+            "api/logs": [
+                "Endpoint vpce-logs (Interface) for com.amazonaws.eu-west-1.logs is in state "
+                "pendingAcceptance; expected available."
+            ]
+        },
+        remediation={"api/logs": NOT_AVAILABLE_FIX},
+    ),
+    Case(
+        "endpoint failed",
+        lambda: logs_in_state("failed"),
+        {**all_pass(), "api/logs": FAIL},
+        message={"api/logs": ["is in state failed; expected available."]},
+        remediation={"api/logs": NOT_AVAILABLE_FIX},
+    ),
+    Case(
+        "a pending endpoint beside an available one",
+        logs_pending_and_available,
+        all_pass(),
+        message={"api/logs": ["vpce-logs-2 serves"]},
+    ),
+    Case(
+        "baseline sts missing: low severity",
+        lambda: missing("sts"),
+        {**all_pass(), "api/sts": FAIL},
+        message={"api/sts": ["(baseline (configurable: --baseline))"]},
+        remediation={"api/sts": [create_interface("sts")]},
+        severity={"api/sts": Severity.LOW},
+    ),
+    Case(
+        "empty baseline: sts is not needed",
+        lambda: missing("sts"),
+        all_pass(services=("ecr.api", "ecr.dkr", "logs", "s3")),
+        baseline=(),
+    ),
+    Case(
+        "ECS Exec needs ssmmessages",
+        lambda: Scenario.compliant(exec_enabled=True),
+        {**all_pass(), "api/ssmmessages": FAIL},
+        message={"api/ssmmessages": ["(ECS Exec is enabled)"]},
+        remediation={"api/ssmmessages": [create_interface("ssmmessages")]},
+    ),
+    Case(
+        "ECS Exec with its ssmmessages endpoint",
+        lambda: Scenario.compliant(exec_enabled=True, endpoints=(*NEEDED, "ssmmessages")),
+        all_pass(services=(*NEEDED, "ssmmessages")),
+    ),
+    Case(
+        "SSM bare-name parameter needs ssm",
+        lambda: with_secret("/prod/api-key"),
+        {**all_pass(), "api/ssm": FAIL},
+        message={"api/ssm": ["(container app reads parameter SECRET)"]},
+        remediation={"api/ssm": [create_interface("ssm")]},
+    ),
+    Case(
+        "SSM parameter ARN needs ssm",
+        lambda: with_secret(SSM_PARAMETER_ARN, (*NEEDED, "ssm")),
+        all_pass(services=(*NEEDED, "ssm")),
+    ),
+    Case(
+        "Secrets Manager ARN needs secretsmanager",
+        lambda: with_secret(SM_SECRET),
+        {**all_pass(), "api/secretsmanager": FAIL},
+        message={"api/secretsmanager": ["(container app reads secret SECRET)"]},
+        remediation={"api/secretsmanager": [create_interface("secretsmanager")]},
+    ),
+    Case(
+        "/aws/reference/secretsmanager/ needs ssm and secretsmanager",
+        lambda: with_secret("/aws/reference/secretsmanager/prod/db"),
+        {**all_pass(), "api/ssm": FAIL, "api/secretsmanager": FAIL},
+        message={"api/secretsmanager": ["(container app reads SECRET via SSM reference)"]},
+    ),
+    Case(
+        "capacity provider strategy FARGATE_SPOT is a workload",
+        lambda: replace_service(launch_type=None, strategy=["FARGATE_SPOT", "FARGATE"]),
+        all_pass(),
+    ),
+    Case("cluster default capacity provider strategy FARGATE_SPOT is a workload", cluster_default_spot, all_pass()),
+    Case("EC2 launch type is not a workload", lambda: replace_service(launch_type="EC2"), {}),
+    Case("INACTIVE service is ignored", lambda: replace_service(status="INACTIVE"), {}),
+    Case("DRAINING service is ignored", lambda: replace_service(status="DRAINING"), {}),
+    Case(
+        "standalone task family, via its ENIs",
+        standalone_family,
+        all_pass("nightly"),
+        message={"nightly/ecr.dkr": ["vpce-ecr-dkr serves com.amazonaws.eu-west-1.ecr.dkr for nightly in vpc-app."]},
+    ),
+    Case("tasks started by a service are not a task family", service_task_only, all_pass()),
+    Case(
+        "endpoints could not be listed (AccessDenied)",
+        endpoints_not_listed,
+        {"region/eu-west-1": ERROR, **NEED_ERRORS},
+        message={
+            "region/eu-west-1": [
+                "VPCE001 could not list its subjects in eu-west-1",
+                "ec2:DescribeVpcEndpoints: AccessDenied; grant ec2:DescribeVpcEndpoints",
+            ],
+            "api/logs": ["Incomplete data: eu-west-1 ec2:DescribeVpcEndpoints: AccessDenied"],
+        },
+    ),
+    Case(
+        "services could not be listed in the region",
+        services_not_listed,
+        {"region/eu-west-1": ERROR},
+        message={"region/eu-west-1": ["ecs:ListServices: AccessDenied; grant ecs:ListServices"]},
+    ),
+    Case(
+        "a task subnet is not in the inventory",
+        unknown_subnet,
+        NEED_ERRORS,
+        message={"api/ecr.api": ["Incomplete data: subnet subnet-gone not in inventory."]},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", table(CASES))
+def test_vpce001(case: Case) -> None:
+    check_case("VPCE001", case)
+
+
+def test_failed_need_points_at_the_vpc_and_a_present_one_at_its_endpoint() -> None:
+    results = {r.qualifier: r for r in run("VPCE001", missing("logs"))}
+    assert (results["api/logs"].resource_type, results["api/logs"].resource_id) == ("vpc", "vpc-app")
+    assert results["api/logs"].resource_arn == "arn:aws:ec2:eu-west-1:111122223333:vpc/vpc-app"
+    assert (results["api/s3"].resource_type, results["api/s3"].resource_id) == ("vpc_endpoint", "vpce-s3")
+    assert results["api/s3"].workload == f"arn:aws:ecs:{REGION}:111122223333:service/prod/api"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a cluster-scoped ecs:ListServices error (the collector records it with "
+    "resource_id=cluster ARN) yields no result at all: evaluate.py only reports enumeration errors "
+    "whose resource_id is None",
+)
+def test_services_of_a_cluster_not_listed_is_an_error_not_silence() -> None:
+    s = Scenario.compliant()
+    s.data["services"] = []
+    s.error("ecs", "ListServices", resource_id=CLUSTER_ARN)
+    results = run("VPCE001", s)
+    assert [r.status for r in results] == [ERROR]
+    assert "ecs:ListServices" in results[0].message
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: a workload whose task definition is not in the inventory has no needs, "
+    "so VPCE001 emits nothing for it (subjects.py _workload_needs); expected ERROR",
+)
+def test_unreadable_task_definition_is_an_error_not_silence() -> None:
+    s = Scenario.compliant()
+    s.remove("task_definitions", "api")
+    s.error("ecs", "DescribeTaskDefinition", resource_id=TASK_DEFINITION_ARN)
+    results = run("VPCE001", s)
+    assert results, "VPCE001 reported nothing about service api"
+    assert {r.status for r in results} == {ERROR}

@@ -1,0 +1,11 @@
+"""Engine tests: loader, evaluation, paths and check kinds, with no AWS."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `scanner` and `tests.*` import from the repository root, whatever pytest's rootdir/import mode.
+ROOT = str(Path(__file__).resolve().parents[2])
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
