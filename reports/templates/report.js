@@ -143,11 +143,23 @@
     }
   });
 
-  /* Cost panel: recompute the traffic-dependent figures when the reader changes the GB a month. */
   var dataNode = document.getElementById("report-data");
+  var report = dataNode ? JSON.parse(dataNode.textContent) : { costs: null, rules: [] };
+
+  /* A finding's heading shows its rule id; hovering it names the rule (as a title, i.e. plain text). */
+  if (list) {
+    list.addEventListener("mouseover", function (event) {
+      var heading = event.target instanceof Element ? event.target.closest("article[data-f] > h3") : null;
+      if (!heading || heading.hasAttribute("title")) { return; }
+      var name = report.rules[Number(heading.parentNode.getAttribute("data-f").split(" ")[2])];
+      if (typeof name === "string") { heading.setAttribute("title", name); }
+    });
+  }
+
+  /* Cost panel: recompute the traffic-dependent figures when the reader changes the GB a month. */
   var gbInput = document.getElementById("gb");
-  if (dataNode && gbInput) {
-    var data = JSON.parse(dataNode.textContent);
+  if (report.costs && gbInput) {
+    var data = report.costs;
     var money = function (v) {
       var text = "$" + Math.abs(v).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
       return v < 0 ? "-" + text : text;

@@ -126,11 +126,21 @@ def _listing_errors(rule: Rule, context: ScanContext, results: _Results) -> list
                 continue
             scope = error.resource_id or f"region/{error.region}"
             arn = error.resource_id if error.resource_id and error.resource_id.startswith("arn:") else ""
-            info = SubjectInfo(account.account_id, error.region, arn, scope, "region" if not arn else "ecs_cluster",
-                               None, error.action, {})
+            info = SubjectInfo(
+                account.account_id,
+                error.region,
+                arn,
+                scope,
+                "region" if not arn else "ecs_cluster",
+                None,
+                error.action,
+                {},
+            )
             message = f"{spec.id} could not list its subjects in {scope}: {error.describe()}."
             found.append(
-                results.make(info, Status.ERROR, message, spec.severity, evidence={"collection_errors": [error.describe()]})
+                results.make(
+                    info, Status.ERROR, message, spec.severity, evidence={"collection_errors": [error.describe()]}
+                )
             )
     return found
 
@@ -145,22 +155,29 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
         ctx = CheckContext(context.params, info.vars)
         severity = spec.severity
         try:
-            # Incomplete data comes first: without it neither a skip nor `where` can be trusted.
-            missing = _matching_errors(errors, actions, info)
-            if missing or info.unresolved:
-                incomplete = [e.describe() for e in missing] + info.unresolved
+            # Unresolved references first: such a subject (a workload without its task definition)
+            # cannot even be asked the rule's questions.
+            if info.unresolved:
+                incomplete = [e.describe() for e in _matching_errors(errors, actions, info)] + info.unresolved
                 message = f"Incomplete data: {'; '.join(incomplete)}."
                 results.append(factory.make(info, Status.ERROR, message, severity, evidence={"incomplete": incomplete}))
+                continue
+            # A rule that definitely does not apply stays silent, whatever else is missing.
+            applies = all_hold(spec.where, subject, ctx)
+            if applies is False:
+                continue
+            # Then collection errors: without that data neither a skip nor a verdict can be trusted.
+            missing = [e.describe() for e in _matching_errors(errors, actions, info)]
+            if missing:
+                message = f"Incomplete data: {'; '.join(missing)}."
+                results.append(factory.make(info, Status.ERROR, message, severity, evidence={"incomplete": missing}))
                 continue
             for override in spec.severity_when:
                 if all_hold(override.when, subject, ctx):
                     severity = override.severity
-            # Then skips: a missing endpoint is VPCE001's finding, whatever `where` asks of it.
+            # Then skips: a missing endpoint is VPCE001's finding.
             if spec.skip_when and all_hold(spec.skip_when, subject, ctx):
                 results.append(factory.make(info, Status.SKIPPED, _render(spec.skip_reason, info.vars), severity))
-                continue
-            applies = all_hold(spec.where, subject, ctx)
-            if applies is False:
                 continue
             if applies is None:
                 paths = ", ".join(p.path for p in spec.where)

@@ -106,11 +106,11 @@ def workload_vars(w: Workload) -> dict[str, str]:
         "route_table_ids": " ".join(w.route_table_ids or []),
         "spare_subnet_id": next(iter(w.spare_subnet_ids), ""),
         "subnet_ids_with_spare": ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
-        "free_cidr": w.free_cidr or "",
+        "free_cidr": w.free_cidr or f"<a free CIDR block of {w.vpc_id or 'the VPC'}>",
         "other_az": w.other_az or f"<an AZ of {w.region} other than {' '.join(w.availability_zones)}>",
         "security_group_ids_csv": ",".join(groups),
         "subnet_ids_csv": ",".join(w.subnet_ids),
-        "first_route_table_id": next(iter(w.route_table_ids or []), ""),
+        "first_route_table_id": next(iter(w.route_table_ids or []), "<the route table of the workload's subnets>"),
     }
 
 
@@ -252,7 +252,9 @@ def _workload_images(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
                     "image_region": ref.region or "",
                     "image_account": ref.account or "",
                     "cache_prefix": prefix,
-                    "private_image": f"{w.account}.dkr.ecr.{w.region}.amazonaws.com/{private_repository}{ref.reference}",
+                    "private_image": (
+                        f"{w.account}.dkr.ecr.{w.region}.amazonaws.com/{private_repository}{ref.reference}"
+                    ),
                 }
             )
             yield WorkloadImage(w, image.container, ref), info

@@ -1,12 +1,20 @@
-"""IAM roles referenced by task definitions (the execution roles)."""
+"""IAM and the policies around it: the execution roles that task definitions reference, the managed
+policies attached to them, the secrets, parameters and KMS keys the tasks read, ECR repository policies
+of other accounts' images, the organization's SCPs, and (optionally) live policy-simulation answers.
+
+Policy documents are kept as the APIs return them: IAM gives dicts, Secrets Manager, KMS, ECR and
+Organizations JSON strings; `scanner.iam.parse_policy_document` reads both.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.inventory.base import AwsModel, SourceLocation, Tag
+
+PolicyText = dict[str, Any] | str
 
 
 class AttachedPolicy(AwsModel):
@@ -35,3 +43,118 @@ class Role(AwsModel):
     inline_policies: list[InlinePolicy] = Field(default_factory=list)
     attached_policies: list[AttachedPolicy] = Field(default_factory=list)
     source: SourceLocation | None = None
+
+
+class ManagedPolicy(AwsModel):
+    """A managed policy (customer or AWS managed) with the document of its default version.
+
+    `document` is None when GetPolicyVersion failed (the failure is a collection error)."""
+
+    arn: str
+    policy_name: str = ""
+    default_version_id: str = ""
+    document: PolicyText | None = None
+
+
+class SecretMetadata(AwsModel):
+    """DescribeSecret (never the value) plus GetResourcePolicy of one referenced secret.
+
+    `kms_key_id` is as Secrets Manager reports it (absent for the AWS managed `aws/secretsmanager`
+    key; an alias, key id or ARN otherwise); `kms_key_arn` is that key resolved with DescribeKey.
+    `resource_policy` None means the secret has none."""
+
+    arn: str = Field(alias="ARN")
+    name: str
+    kms_key_id: str | None = None
+    kms_key_arn: str | None = None
+    tags: list[Tag] = Field(default_factory=list)
+    resource_policy: PolicyText | None = None
+
+
+class KmsKey(AwsModel):
+    """DescribeKey plus the `default` key policy (None when GetKeyPolicy failed: a collection error)."""
+
+    arn: str
+    key_id: str
+    key_manager: str = "CUSTOMER"
+    key_state: str = ""
+    key_policy: PolicyText | None = None
+
+    @property
+    def is_customer_managed(self) -> bool:
+        return self.key_manager == "CUSTOMER"
+
+
+class SsmParameter(AwsModel):
+    """DescribeParameters metadata of one referenced parameter (never its value)."""
+
+    arn: str = Field(alias="ARN")
+    name: str
+    type: str = "String"
+    key_id: str | None = None
+    kms_key_arn: str | None = None
+
+
+class RepositoryPolicy(AwsModel):
+    """GetRepositoryPolicy of an ECR repository in another account; `policy` None: it has none."""
+
+    repository_arn: str
+    policy: PolicyText | None = None
+
+
+class _Snake(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrganizationPolicy(_Snake):
+    """One SCP as DescribePolicy returns it: summary fields and its content (a JSON string)."""
+
+    id: str
+    arn: str = ""
+    name: str = ""
+    content: PolicyText
+
+
+class ScpLevel(_Snake):
+    """The SCPs attached to one level of the path from the organization root to the account."""
+
+    target_id: str
+    target_type: Literal["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
+    policies: list[OrganizationPolicy] = Field(default_factory=list)
+
+
+ScpStatus = Literal["collected", "not_in_organization", "management_account", "unreadable"]
+
+
+class ServiceControlPolicies(_Snake):
+    """What the scanning principal could learn of the SCPs that govern the account's roles.
+
+    * `collected`: `levels` holds every level from the root (index 0) down to the account;
+    * `not_in_organization` / `management_account`: no SCP applies;
+    * `unreadable`: the organization exists but its SCPs could not be read (an error record says why):
+      they are not evaluated, and results say so.
+    """
+
+    status: ScpStatus
+    organization_id: str | None = None
+    management_account_id: str | None = None
+    levels: list[ScpLevel] = Field(default_factory=list)
+    reason: str = ""
+
+
+SimulatedDecision = Literal["allowed", "explicitDeny", "implicitDeny"]
+
+
+class SimulationResult(_Snake):
+    """One (action, resource) answer of live `iam:SimulatePrincipalPolicy` for an execution role.
+
+    `context` is exactly the context entries sent (key -> values); `missing_context` lists the keys the
+    simulator reported it needed and was not given."""
+
+    role_arn: str
+    action: str
+    resource: str
+    decision: SimulatedDecision
+    context: dict[str, list[str]] = Field(default_factory=dict)
+    missing_context: list[str] = Field(default_factory=list)
+    matched_statements: list[str] = Field(default_factory=list)

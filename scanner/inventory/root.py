@@ -14,7 +14,16 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scanner.errors import InventoryFileError
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
-from scanner.inventory.iam import Role
+from scanner.inventory.iam import (
+    KmsKey,
+    ManagedPolicy,
+    RepositoryPolicy,
+    Role,
+    SecretMetadata,
+    ServiceControlPolicies,
+    SimulationResult,
+    SsmParameter,
+)
 from scanner.inventory.network import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -115,10 +124,44 @@ class AccountInventory(_Root):
     # Execution roles that were looked up and do not exist (NoSuchEntity): data, not an error.
     missing_roles: list[str] = Field(default_factory=list)
     errors: list[CollectionErrorRecord] = Field(default_factory=list)
+    # What the execution-role rules need beyond the roles (scanner/inventory/iam.py).
+    managed_policies: list[ManagedPolicy] = Field(default_factory=list)
+    secrets: list[SecretMetadata] = Field(default_factory=list)
+    # Secret references (as written in task definitions) that Secrets Manager does not know.
+    missing_secrets: list[str] = Field(default_factory=list)
+    ssm_parameters: list[SsmParameter] = Field(default_factory=list)
+    # Parameter ARNs that were looked up and do not exist.
+    missing_parameters: list[str] = Field(default_factory=list)
+    kms_keys: list[KmsKey] = Field(default_factory=list)
+    repository_policies: list[RepositoryPolicy] = Field(default_factory=list)
+    # None: not collected (an older inventory, a template); see ServiceControlPolicies.status.
+    service_control_policies: ServiceControlPolicies | None = None
+    # Live iam:SimulatePrincipalPolicy answers, only with --verify-live.
+    simulations: list[SimulationResult] = Field(default_factory=list)
 
     @cached_property
     def role_by_name(self) -> dict[str, Role]:
         return {r.role_name: r for r in self.roles}
+
+    @cached_property
+    def managed_policy_by_arn(self) -> dict[str, ManagedPolicy]:
+        return {p.arn: p for p in self.managed_policies}
+
+    @cached_property
+    def secret_by_arn(self) -> dict[str, SecretMetadata]:
+        return {s.arn: s for s in self.secrets}
+
+    @cached_property
+    def ssm_parameter_by_arn(self) -> dict[str, SsmParameter]:
+        return {p.arn: p for p in self.ssm_parameters}
+
+    @cached_property
+    def kms_key_by_arn(self) -> dict[str, KmsKey]:
+        return {k.arn: k for k in self.kms_keys}
+
+    @cached_property
+    def repository_policy_by_arn(self) -> dict[str, RepositoryPolicy]:
+        return {p.repository_arn: p for p in self.repository_policies}
 
 
 class Inventory(_Root):

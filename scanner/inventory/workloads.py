@@ -110,7 +110,8 @@ class Workload:
     def other_az(self) -> str | None:
         """An AZ of the region (seen on any subnet) that the workload does not use."""
         used = set(self.availability_zones)
-        return next((az for az in sorted({s.availability_zone for s in self.inventory.subnets}) if az not in used), None)
+        seen = sorted({s.availability_zone for s in self.inventory.subnets})
+        return next((az for az in seen if az not in used), None)
 
     @property
     def free_cidr(self) -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -28,23 +27,13 @@ from markupsafe import Markup
 from scanner.config import bundled_path
 from scanner.errors import RenderError, UsageError
 from scanner.report.html_cost import cost_panel, money, quantity, rate
-from scanner.report.html_view import SEVERITY_ORDER, STATUS_ORDER, build_view
+from scanner.report.html_view import SEVERITY_ORDER, STATUS_ORDER, build_view, visible
 from scanner.report.prices import DEFAULT_PRICES, load_price_table
 from scanner.results import ScanResult
 
 TEMPLATE = "report.html"
 SCRIPT = "report.js"
 STYLE = "report.css"
-
-# C0/C1 controls (not tab or newline), zero-width and bidi formatting characters, line/paragraph separators.
-_INVISIBLE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
-)
-
-
-def visible(text: str) -> str:
-    """Characters that hide or reorder text shown as escapes, e.g. U+202E as `\\u202e`."""
-    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _finalize(value: object) -> object:

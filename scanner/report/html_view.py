@@ -8,6 +8,7 @@ Every string here is still attacker-controllable text; the templates escape it.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -102,6 +103,22 @@ class ReportView:
     error_results: int
     title: str
     pass_evidence_omitted: bool
+
+    @property
+    def rule_names(self) -> list[str]:
+        """By filter index: the page's script names a finding's rule on hover (findings show only the id)."""
+        return [visible(f"{r.info.id} {r.info.name}: {r.info.title}") for r in self.rules]
+
+
+# C0/C1 controls (not tab or newline), zero-width and bidi formatting characters, line/paragraph separators.
+_INVISIBLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+
+
+def visible(text: str) -> str:
+    """Characters that hide or reorder text shown as escapes, e.g. U+202E as `\\u202e`."""
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def tally(results: list[Result]) -> Tally:

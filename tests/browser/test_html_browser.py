@@ -14,7 +14,7 @@ import pytest
 
 from scanner.report.html import render_html, visible
 from scanner.results import ScanResult, Severity, Status
-from tests.browser.builders import HOSTILE, demo_result, hostile_result, many_results
+from tests.browser.builders import HOSTILE, PAYLOAD, demo_result, hostile_result, many_results
 from tests.browser.conftest import Opened
 
 pytestmark = pytest.mark.browser
@@ -48,6 +48,9 @@ def test_demo_report_opens_clean_and_is_screenshotted(open_report: OpenReport, t
     assert page.inner_text("#shown") == f"Showing 15 of {len(result.results)} results."
     assert opened.visible_findings() == count(result, {Status.FAIL, Status.ERROR}) == 15
     assert page.locator("svg.diagram").count() == 4
+    heading = page.locator("#f0 > h3")
+    heading.hover()
+    assert heading.get_attribute("title") == "VPCE001 endpoint-required: " + result.rules[0].title
     assert page.locator("svg.diagram path.e-fail").count() > 0 and page.locator("svg.diagram .n-missing").count() == 2
     shot = tmp_path / "vpce-scan-demo-report.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -151,6 +154,8 @@ def test_hostile_report_runs_nothing_and_shows_the_strings(open_report: OpenRepo
     page.check("#filters input[name=status][value=skipped]")
     page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true; })")
     page.hover("svg.diagram g.node")
+    page.hover("#finding-list > article[data-f] > h3 >> nth=0")
+    assert visible(PAYLOAD) in (page.get_attribute("#finding-list > article[data-f] > h3 >> nth=0", "title") or "")
     page.fill("#f-text", "<script>")
     page.wait_for_timeout(100)
     assert opened.visible_findings() == 5

@@ -19,7 +19,7 @@ from tests.builders import (
     Scenario,
     container,
 )
-from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, table
+from tests.rules.ruletable import ERROR, FAIL, PASS, Case, by_key, check_case, run, table
 
 REGION = "eu-west-1"
 SM_SECRET = f"arn:aws:secretsmanager:{REGION}:111122223333:secret:prod/db-AbCdEf"
@@ -39,9 +39,10 @@ def create_interface(service: str, group: str = ENDPOINT_SG) -> str:
 
 
 def new_group_fix(service: str) -> list[str]:
+    """The group is named per service, so the fixes of several results can run one after the other."""
     return [
         f"ENDPOINT_SG=$(aws ec2 create-security-group --region {REGION} --vpc-id vpc-app --group-name "
-        f'vpce-vpc-app-endpoints --description "Interface endpoints of vpc-app" --query GroupId --output text)',
+        f'vpce-{service}-vpc-app --description "Interface endpoints of vpc-app" --query GroupId --output text)',
         f'aws ec2 authorize-security-group-ingress --region {REGION} --group-id "$ENDPOINT_SG" --protocol tcp '
         f"--port 443 --source-group sg-tasks",
         create_interface(service, '"$ENDPOINT_SG"'),
@@ -289,11 +290,18 @@ CASES = [
         message={"api/secretsmanager": ["(container app reads secret SECRET)"]},
         remediation={"api/secretsmanager": [create_interface("secretsmanager")]},
     ),
+    # Parameter Store fetches the secret on the AWS side: the task itself only calls SSM.
     Case(
-        "/aws/reference/secretsmanager/ needs ssm and secretsmanager",
+        "/aws/reference/secretsmanager/ needs ssm only",
         lambda: with_secret("/aws/reference/secretsmanager/prod/db"),
-        {**all_pass(), "api/ssm": FAIL, "api/secretsmanager": FAIL},
-        message={"api/secretsmanager": ["(container app reads SECRET via SSM reference)"]},
+        {**all_pass(), "api/ssm": FAIL},
+        message={"api/ssm": ["(container app reads parameter SECRET)"]},
+        remediation={"api/ssm": [create_interface("ssm")]},
+    ),
+    Case(
+        "/aws/reference/secretsmanager/ with its ssm endpoint",
+        lambda: with_secret("/aws/reference/secretsmanager/prod/db", (*NEEDED, "ssm")),
+        all_pass(services=(*NEEDED, "ssm")),
     ),
     Case(
         "capacity provider strategy FARGATE_SPOT is a workload",
@@ -314,20 +322,27 @@ CASES = [
     Case(
         "endpoints could not be listed (AccessDenied)",
         endpoints_not_listed,
-        {"region/eu-west-1": ERROR, **NEED_ERRORS},
+        {"ec2:DescribeVpcEndpoints": ERROR, **NEED_ERRORS},
         message={
-            "region/eu-west-1": [
-                "VPCE001 could not list its subjects in eu-west-1",
-                "ec2:DescribeVpcEndpoints: AccessDenied; grant ec2:DescribeVpcEndpoints",
+            "ec2:DescribeVpcEndpoints": [
+                "VPCE001 could not list its subjects in region/eu-west-1: eu-west-1 ec2:DescribeVpcEndpoints: "
+                "AccessDenied; grant ec2:DescribeVpcEndpoints."
             ],
             "api/logs": ["Incomplete data: eu-west-1 ec2:DescribeVpcEndpoints: AccessDenied"],
         },
+        # Incomplete data comes before severity_when: the baseline need's ERROR keeps the rule's severity.
+        severity={"api/sts": Severity.HIGH},
     ),
     Case(
         "services could not be listed in the region",
         services_not_listed,
-        {"region/eu-west-1": ERROR},
-        message={"region/eu-west-1": ["ecs:ListServices: AccessDenied; grant ecs:ListServices"]},
+        {"ecs:ListServices": ERROR},
+        message={
+            "ecs:ListServices": [
+                "VPCE001 could not list its subjects in region/eu-west-1: eu-west-1 ecs:ListServices: "
+                "AccessDenied; grant ecs:ListServices."
+            ]
+        },
     ),
     Case(
         "a task subnet is not in the inventory",
@@ -351,30 +366,46 @@ def test_failed_need_points_at_the_vpc_and_a_present_one_at_its_endpoint() -> No
     assert results["api/s3"].workload == f"arn:aws:ecs:{REGION}:111122223333:service/prod/api"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a cluster-scoped ecs:ListServices error (the collector records it with "
-    "resource_id=cluster ARN) yields no result at all: evaluate.py only reports enumeration errors "
-    "whose resource_id is None",
-)
 def test_services_of_a_cluster_not_listed_is_an_error_not_silence() -> None:
     s = Scenario.compliant()
     s.data["services"] = []
     s.error("ecs", "ListServices", resource_id=CLUSTER_ARN)
-    results = run("VPCE001", s)
-    assert [r.status for r in results] == [ERROR]
-    assert "ecs:ListServices" in results[0].message
+    [result] = run("VPCE001", s)
+    assert (result.status, result.severity) == (ERROR, Severity.HIGH)
+    assert (result.resource_type, result.resource_id, result.resource_arn) == ("ecs_cluster", CLUSTER_ARN, CLUSTER_ARN)
+    assert (result.qualifier, result.workload) == ("ecs:ListServices", None)
+    assert result.message == (
+        f"VPCE001 could not list its subjects in {CLUSTER_ARN}: eu-west-1 ecs:ListServices on {CLUSTER_ARN}: "
+        "AccessDenied; grant ecs:ListServices."
+    )
+    assert result.evidence == {
+        "collection_errors": [f"eu-west-1 ecs:ListServices on {CLUSTER_ARN}: AccessDenied; grant ecs:ListServices"]
+    }
+    assert result.remediation == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a workload whose task definition is not in the inventory has no needs, "
-    "so VPCE001 emits nothing for it (subjects.py _workload_needs); expected ERROR",
-)
-def test_unreadable_task_definition_is_an_error_not_silence() -> None:
+def unreadable_task_definition(denied: bool) -> Scenario:
+    """Service api's task definition is not in the inventory (DescribeTaskDefinition denied, or just gone);
+    a second service, worker, has its own."""
     s = Scenario.compliant()
     s.remove("task_definitions", "api")
-    s.error("ecs", "DescribeTaskDefinition", resource_id=TASK_DEFINITION_ARN)
-    results = run("VPCE001", s)
-    assert results, "VPCE001 reported nothing about service api"
-    assert {r.status for r in results} == {ERROR}
+    if denied:
+        s.error("ecs", "DescribeTaskDefinition", resource_id=TASK_DEFINITION_ARN)
+    s.task_definition("worker")
+    s.service("worker", family="worker")
+    return s
+
+
+@pytest.mark.parametrize("denied", [True, False], ids=["DescribeTaskDefinition denied", "not collected"])
+def test_unreadable_task_definition_is_an_error_not_silence(denied: bool) -> None:
+    results = by_key(run("VPCE001", unreadable_task_definition(denied)))
+    assert {k: r.status for k, r in results.items()} == {"api/needs": ERROR, **all_pass("worker")}
+    needs = results["api/needs"]
+    assert (needs.resource_type, needs.resource_id, needs.workload) == (
+        "ecs_service",
+        "api",
+        f"arn:aws:ecs:{REGION}:111122223333:service/prod/api",
+    )
+    assert needs.message.startswith("Incomplete data: ")
+    assert f"task definition {TASK_DEFINITION_ARN} not in inventory" in needs.message
+    assert (f"ecs:DescribeTaskDefinition on {TASK_DEFINITION_ARN}: AccessDenied" in needs.message) is denied

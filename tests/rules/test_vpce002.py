@@ -52,6 +52,13 @@ def vpc_attribute_denied() -> Scenario:
     return s
 
 
+def endpoints_not_listed() -> Scenario:
+    s = Scenario.compliant()
+    s.data["vpc_endpoints"] = []
+    s.error("ec2", "DescribeVpcEndpoints")
+    return s
+
+
 def missing_logs() -> Scenario:
     s = Scenario.compliant()
     s.remove("vpc_endpoints", ENDPOINT["logs"])
@@ -150,11 +157,28 @@ CASES = [
         "a definite failure wins over an unknown attribute", dns_off_and_vpc_unknown, {**ALL_ERROR, "vpce-logs": FAIL}
     ),
     Case("VPC not in the inventory", vpc_not_collected, ALL_ERROR),
+    # `where` decides first: the S3 Gateway endpoint, which the rule never applies to, stays silent.
     Case(
         "DescribeVpcAttribute denied for the VPC",
         vpc_attribute_denied,
         ALL_ERROR,
-        message={"vpce-logs": ["ec2:DescribeVpcAttribute on vpc-app: AccessDenied; grant ec2:DescribeVpcAttribute"]},
+        message={
+            "vpce-logs": [
+                "Incomplete data: eu-west-1 ec2:DescribeVpcAttribute on vpc-app: AccessDenied; "
+                "grant ec2:DescribeVpcAttribute."
+            ],
+        },
+    ),
+    Case(
+        "endpoints could not be listed",
+        endpoints_not_listed,
+        {"ec2:DescribeVpcEndpoints": ERROR},
+        message={
+            "ec2:DescribeVpcEndpoints": [
+                "VPCE002 could not list its subjects in region/eu-west-1: eu-west-1 ec2:DescribeVpcEndpoints: "
+                "AccessDenied; grant ec2:DescribeVpcEndpoints."
+            ]
+        },
     ),
     Case(
         "a missing endpoint is VPCE001's: no result",
@@ -174,7 +198,7 @@ CASES = [
 @pytest.mark.parametrize("case", table(CASES))
 def test_vpce002(case: Case) -> None:
     results = check_case("VPCE002", case)
-    assert all(r.resource_type == "vpc_endpoint" for r in results)
+    assert all(r.resource_type in ("vpc_endpoint", "region") for r in results)
 
 
 def test_shared_endpoint_names_no_single_workload() -> None:

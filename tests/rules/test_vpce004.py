@@ -12,7 +12,16 @@ from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, table
 REGION = "eu-west-1"
 ALL_PASS = {ENDPOINT[s]: PASS for s in INTERFACE_NEEDED}
 ALL_FAIL = {ENDPOINT[s]: FAIL for s in INTERFACE_NEEDED}
-ALL_ERROR = {ENDPOINT[s]: ERROR for s in INTERFACE_NEEDED}
+# Incomplete data is decided before `where`: the S3 Gateway endpoint, outside `where`, is ERROR too.
+ALL_ERROR = {ENDPOINT[s]: ERROR for s in (*INTERFACE_NEEDED, "s3")}
+
+
+def not_admitted(endpoint: str, workload: str = "api", group: str = TASK_SG) -> str:
+    service = next(s for s in INTERFACE_NEEDED if ENDPOINT[s] == endpoint)
+    return (
+        f"{endpoint} (com.amazonaws.{REGION}.{service}) group sg-endpoints has no rule admitting exactly tcp/443 "
+        f"from {workload}'s group {group}; expected one."
+    )
 
 
 def admit(source_group: str) -> str:
@@ -43,6 +52,13 @@ def with_worker(admitted: bool) -> Scenario:
     s.service("worker", family="worker", groups=["sg-worker"])
     if admitted:
         s.get("security_groups", ENDPOINT_SG)["IpPermissions"] = [https(groups=[TASK_SG, "sg-worker"])]
+    return s
+
+
+def with_worker_by_cidr() -> Scenario:
+    """api admitted by its group; worker only by the VPC CIDR."""
+    s = with_worker(admitted=False)
+    s.get("security_groups", ENDPOINT_SG)["IpPermissions"].append(https(cidrs=[VPC_CIDR]))
     return s
 
 
@@ -80,12 +96,7 @@ CASES = [
         "task group not admitted",
         lambda: endpoint_ingress([]),
         ALL_FAIL,
-        message={
-            "vpce-logs": [
-                "vpce-logs (com.amazonaws.eu-west-1.logs) group sg-endpoints does not admit tcp/443 "
-                "from api's group sg-tasks; expected an inbound rule for it."
-            ]
-        },
+        message={"vpce-logs": [not_admitted("vpce-logs")]},
         remediation={k: [admit(TASK_SG)] for k in ALL_FAIL},
     ),
     Case(
@@ -131,7 +142,7 @@ CASES = [
         "only another port from the task group: admit 443, revoke the other",
         lambda: endpoint_ingress([permission("tcp", 80, groups=[TASK_SG])]),
         ALL_FAIL,
-        message={"vpce-logs": ["does not admit tcp/443 from api's group sg-tasks", "(and 1 more)"]},
+        message={"vpce-logs": [not_admitted("vpce-logs") + " (and 1 more)"]},
         remediation={
             "vpce-logs": [
                 admit(TASK_SG),
@@ -143,7 +154,15 @@ CASES = [
         "udp/443 from the task group does not admit it",
         lambda: endpoint_ingress([permission("udp", 443, groups=[TASK_SG])]),
         ALL_FAIL,
-        message={"vpce-logs": ["does not admit tcp/443", "(and 1 more)"]},
+        message={"vpce-logs": [not_admitted("vpce-logs") + " (and 1 more)"]},
+        remediation={
+            "vpce-logs": [
+                admit(TASK_SG),
+                revoke(
+                    '[{"IpProtocol":"udp","FromPort":443,"ToPort":443,"UserIdGroupPairs":[{"GroupId":"sg-tasks"}]}]'
+                ),
+            ]
+        },
     ),
     Case(
         "another group allowed by endpoint_allowed_sources",
@@ -163,7 +182,7 @@ CASES = [
         "two workloads share the endpoints, the second not admitted",
         lambda: with_worker(False),
         ALL_FAIL,
-        message={"vpce-logs": ["does not admit tcp/443 from worker's group sg-worker"]},
+        message={"vpce-logs": [not_admitted("vpce-logs", "worker", "sg-worker")]},
         remediation={k: [admit("sg-worker")] for k in ALL_FAIL},
     ),
     Case(
@@ -176,39 +195,64 @@ CASES = [
         "task group not in the inventory",
         task_group_unknown,
         ALL_ERROR,
-        message={"vpce-logs": ["security group sg-tasks not in inventory"]},
+        message={
+            "vpce-logs": ["Incomplete data: security group sg-tasks not in inventory."],
+            "vpce-s3": ["Incomplete data: security group sg-tasks not in inventory."],
+        },
     ),
     Case(
-        "security groups could not be described",
+        "security groups could not be described (the S3 Gateway endpoint is outside `where`: silent)",
         groups_denied,
-        ALL_ERROR,
+        {ENDPOINT[s]: ERROR for s in INTERFACE_NEEDED},
         message={"vpce-logs": ["ec2:DescribeSecurityGroups: AccessDenied; grant ec2:DescribeSecurityGroups"]},
     ),
 ]
 
-# The fix must leave the workload admitted: revoking its only admitting rule without adding tcp/443 from its
-# group would cut the tasks off their endpoints.
-REVOKE_ONLY = (
-    "sg_ingress_only (security_groups.py) counts a non-compliant rule (a CIDR, all traffic, a port range) "
-    "as admitting the workload, so it reports only extra_ingress and the remediation revokes the task's only "
-    "path to the endpoint; expected the authorize for tcp/443 from the task group first"
-)
+# Only a rule the check keeps (exactly tcp/443 from a group of the workload) admits it: revoking the
+# workload's only admitting rule without adding tcp/443 from its group would cut the tasks off their
+# endpoints, so not_admitted (the authorize) comes first, then extra_ingress (the revoke).
+ALL_TRAFFIC_FROM_TASKS = '[{"IpProtocol":"-1","UserIdGroupPairs":[{"GroupId":"sg-tasks"}]}]'
+RANGE_FROM_TASKS = '[{"IpProtocol":"tcp","FromPort":0,"ToPort":65535,"UserIdGroupPairs":[{"GroupId":"sg-tasks"}]}]'
 CASES += [
     Case(
         "only a CIDR admits the tasks: the fix admits the group before revoking",
         lambda: endpoint_ingress([https(cidrs=[VPC_CIDR])]),
         ALL_FAIL,
-        remediation={"vpce-logs": [admit(TASK_SG), revoke(CIDR_RULE)]},
-        bug=REVOKE_ONLY,
+        message={"vpce-logs": [not_admitted("vpce-logs") + " (and 1 more)"]},
+        remediation={k: [admit(TASK_SG), revoke(CIDR_RULE)] for k in ALL_FAIL},
     ),
     Case(
         "only all traffic from the task group: the fix admits tcp/443 before revoking",
         lambda: endpoint_ingress([permission("-1", groups=[TASK_SG])]),
         ALL_FAIL,
-        remediation={
-            "vpce-logs": [admit(TASK_SG), revoke('[{"IpProtocol":"-1","UserIdGroupPairs":[{"GroupId":"sg-tasks"}]}]')]
+        message={"vpce-ecr-api": [not_admitted("vpce-ecr-api") + " (and 1 more)"]},
+        remediation={k: [admit(TASK_SG), revoke(ALL_TRAFFIC_FROM_TASKS)] for k in ALL_FAIL},
+    ),
+    Case(
+        "only a port range from the task group: the fix admits tcp/443 before revoking",
+        lambda: endpoint_ingress([permission("tcp", 0, 65535, groups=[TASK_SG])]),
+        ALL_FAIL,
+        message={"vpce-sts": [not_admitted("vpce-sts") + " (and 1 more)"]},
+        remediation={k: [admit(TASK_SG), revoke(RANGE_FROM_TASKS)] for k in ALL_FAIL},
+    ),
+    Case(
+        "a port range beside exactly tcp/443 from the task group: only the revoke",
+        lambda: endpoint_ingress([permission("tcp", 0, 65535, groups=[TASK_SG])], keep=True),
+        ALL_FAIL,
+        message={
+            "vpce-logs": [
+                "vpce-logs (com.amazonaws.eu-west-1.logs) group sg-endpoints admits tcp/0-65535 from sg-tasks; "
+                "expected tcp/443 only from the groups of its workloads."
+            ]
         },
-        bug=REVOKE_ONLY,
+        remediation={k: [revoke(RANGE_FROM_TASKS)] for k in ALL_FAIL},
+    ),
+    Case(
+        "two workloads, the second admitted only by a CIDR: admit its group, then revoke",
+        with_worker_by_cidr,
+        ALL_FAIL,
+        message={"vpce-logs": [not_admitted("vpce-logs", "worker", "sg-worker") + " (and 1 more)"]},
+        remediation={k: [admit("sg-worker"), revoke(CIDR_RULE)] for k in ALL_FAIL},
     ),
 ]
 

@@ -79,14 +79,26 @@ def task_group_unknown() -> Scenario:
     return s
 
 
-def endpoint_subnet_unknown() -> Scenario:
-    s = task_egress([https(cidrs=["10.0.1.0/24", "10.0.2.0/24"], prefix_lists=[S3_PREFIX_LIST])])
+def endpoint_subnet_unknown(rules: Sequence[Json] | None = None) -> Scenario:
+    s = task_egress(rules or [https(cidrs=["10.0.1.0/24", "10.0.2.0/24"], prefix_lists=[S3_PREFIX_LIST])])
+    s.get("vpc_endpoints", ENDPOINT["logs"])["SubnetIds"].append("subnet-gone")
+    return s
+
+
+def endpoint_subnet_unknown_egress_to_group() -> Scenario:
+    s = Scenario.compliant()
     s.get("vpc_endpoints", ENDPOINT["logs"])["SubnetIds"].append("subnet-gone")
     return s
 
 
 def groups_denied() -> Scenario:
     s = Scenario.compliant()
+    s.error("ec2", "DescribeSecurityGroups")
+    return s
+
+
+def missing_logs_groups_denied() -> Scenario:
+    s = missing_logs()
     s.error("ec2", "DescribeSecurityGroups")
     return s
 
@@ -201,18 +213,45 @@ CASES = [
         message={"api/logs": ["subnets of vpce-logs are not all in the inventory"]},
     ),
     Case(
+        "an endpoint subnet not in the inventory, egress to 0.0.0.0/0 tcp/443",
+        lambda: endpoint_subnet_unknown([https(cidrs=["0.0.0.0/0"])]),
+        ALL_PASS,
+    ),
+    Case(
+        "an endpoint subnet not in the inventory, all traffic to 0.0.0.0/0",
+        lambda: endpoint_subnet_unknown([permission("-1", cidrs=["0.0.0.0/0"])]),
+        ALL_PASS,
+    ),
+    Case(
+        "an endpoint subnet not in the inventory, egress to the endpoint group",
+        endpoint_subnet_unknown_egress_to_group,
+        ALL_PASS,
+    ),
+    Case(
         "task group not in the inventory",
         task_group_unknown,
         {k: ERROR for k in ALL_PASS},
         message={"api/s3": ["Incomplete data: security group sg-tasks not in inventory."]},
     ),
     Case("security groups could not be described", groups_denied, {k: ERROR for k in ALL_PASS}),
+    # Incomplete data is decided before skip_when: without the endpoint list, "VPCE001 reports it" is a guess.
     Case(
         "endpoints could not be listed: ERROR, not skipped",
         endpoints_not_listed,
-        {"region/eu-west-1": ERROR, **{k: ERROR for k in ALL_PASS}},
-        bug="evaluate.py applies skip_when before the collection-error check, so with ec2:DescribeVpcEndpoints "
-        "AccessDenied every need is SKIPPED 'VPCE001 reports it' (VPCE001 reports ERROR); expected ERROR",
+        {"ec2:DescribeVpcEndpoints": ERROR, **{k: ERROR for k in ALL_PASS}},
+        message={
+            "ec2:DescribeVpcEndpoints": [
+                "VPCE005 could not list its subjects in region/eu-west-1: eu-west-1 ec2:DescribeVpcEndpoints: "
+                "AccessDenied; grant ec2:DescribeVpcEndpoints."
+            ],
+            "api/logs": ["Incomplete data: eu-west-1 ec2:DescribeVpcEndpoints: AccessDenied"],
+        },
+    ),
+    Case(
+        "a missing endpoint and security groups not described: ERROR, not skipped",
+        missing_logs_groups_denied,
+        {k: ERROR for k in ALL_PASS},
+        message={"api/logs": ["Incomplete data: eu-west-1 ec2:DescribeSecurityGroups: AccessDenied"]},
     ),
 ]
 

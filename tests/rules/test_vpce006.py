@@ -35,6 +35,12 @@ def nat_and_egress_only() -> Scenario:
     return s
 
 
+def appliance_and_nat_instance() -> Scenario:
+    s = routed("192.168.0.0/16", NetworkInterfaceId="eni-0vpn")
+    s.route(PRIVATE_RTB, "0.0.0.0/0", InstanceId="i-0nat", NetworkInterfaceId="eni-0nat")
+    return s
+
+
 def public_ip() -> Scenario:
     s = Scenario.compliant()
     s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] = "ENABLED"
@@ -139,6 +145,38 @@ CASES = [
         message={"api": ["to network interface eni-0nat"]},
         severity={"api": Severity.HIGH},
     ),
+    Case(
+        "IPv6 default route to a NAT instance's network interface",
+        lambda: routed("::/0", NetworkInterfaceId="eni-0nat"),
+        {"api": FAIL},
+        message={"api": ["sends ::/0 to network interface eni-0nat"]},
+        remediation={"api": [delete_route("::/0")]},
+        severity={"api": Severity.HIGH},
+    ),
+    # Instance and network-interface targets count only for default routes: a narrower route to an
+    # appliance (VPN, SD-WAN) is not an internet path.
+    Case(
+        "a narrower route to an appliance's network interface passes",
+        lambda: routed("192.168.0.0/16", NetworkInterfaceId="eni-0vpn"),
+        {"api": PASS},
+    ),
+    Case(
+        "a narrower route to an appliance instance passes",
+        lambda: routed("172.16.0.0/12", InstanceId="i-0vpn", NetworkInterfaceId="eni-0vpn"),
+        {"api": PASS},
+    ),
+    Case(
+        "a narrower route to an appliance beside a default route to a NAT instance",
+        appliance_and_nat_instance,
+        {"api": FAIL},
+        message={
+            "api": [
+                "Route table rtb-private of subnet-a subnet-b sends 0.0.0.0/0 to instance i-0nat; "
+                "expected no path to the internet."
+            ]
+        },
+        remediation={"api": [delete_route("0.0.0.0/0")]},
+    ),
     Case("blackhole route is ignored", blackhole, {"api": PASS}),
     Case(
         "egress-only internet gateway ::/0: low",
@@ -220,8 +258,13 @@ CASES = [
     Case(
         "services could not be listed in the region",
         services_not_listed,
-        {"region/eu-west-1": ERROR},
-        message={"region/eu-west-1": ["VPCE006 could not list its subjects in eu-west-1"]},
+        {"ecs:ListServices": ERROR},
+        message={
+            "ecs:ListServices": [
+                "VPCE006 could not list its subjects in region/eu-west-1: eu-west-1 ecs:ListServices: "
+                "AccessDenied; grant ecs:ListServices."
+            ]
+        },
     ),
 ]
 

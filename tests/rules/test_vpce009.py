@@ -38,6 +38,22 @@ def allow_entry(acl: str, direction: str, number: int, cidr: str, ports: tuple[i
     )
 
 
+def replace_with_allow(acl: str, direction: str, number: int, cidr: str, ports: tuple[int, int]) -> str:
+    return (
+        f"aws ec2 replace-network-acl-entry --region {REGION} --network-acl-id {acl} --{direction} "
+        f"--rule-number {number} --protocol tcp --port-range From={ports[0]},To={ports[1]} "
+        f"--cidr-block {cidr} --rule-action allow"
+    )
+
+
+def moved_deny(acl: str, direction: str, number: int, protocol: str, ports: tuple[int, int], cidr: str) -> str:
+    return (
+        f"aws ec2 create-network-acl-entry --region {REGION} --network-acl-id {acl} --{direction} "
+        f"--rule-number {number} --protocol {protocol} --port-range From={ports[0]},To={ports[1]} "
+        f"--cidr-block {cidr} --rule-action deny"
+    )
+
+
 def task_acl(entries: Sequence[Json], subnets: Sequence[str] = (SUBNET_A, SUBNET_B)) -> Scenario:
     s = Scenario.compliant()
     s.nacl("acl-task", subnets, entries)
@@ -119,6 +135,38 @@ def endpoints_in_own_subnet(entries: Sequence[Json]) -> Scenario:
     return s
 
 
+def one_leg_denied(first_entries: Sequence[Json], deny_at: int) -> Scenario:
+    """The service in subnet-a only, every Interface endpoint in subnet-b only: the one leg that crosses
+    subnet-a's ACL outbound is tcp/443 to 10.0.2.0/24, denied at `deny_at` (tcp, any port, to the VPC)
+    after `first_entries`; everything else is allowed."""
+    s = task_acl(
+        [
+            *first_entries,
+            acl_entry(deny_at, "deny", egress=True, cidr="10.0.0.0/16", ports=(0, 65535)),
+            *both_ways_all(),
+            *IMPLICIT,
+        ],
+        subnets=[SUBNET_A],
+    )
+    s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = [SUBNET_A]
+    for service in NEEDED:
+        if service != "s3":
+            s.get("vpc_endpoints", ENDPOINT[service])["SubnetIds"] = [SUBNET_B]
+    return s
+
+
+# Rule numbers 1-3 taken by entries that do not decide tcp (udp allows).
+UDP_1_TO_3 = [acl_entry(n, "allow", egress=True, protocol="17") for n in (1, 2, 3)]
+
+
+def renumber_fix(deny_at: int, moved_to: int) -> list[str]:
+    # The deny is copied after the allow first, so it is never absent while the fix runs.
+    return [
+        moved_deny("acl-task", "egress", moved_to, "6", (0, 65535), "10.0.0.0/16"),
+        replace_with_allow("acl-task", "egress", deny_at, "10.0.2.0/24", (443, 443)),
+    ]
+
+
 def prefix_list(cidrs: Sequence[str] | None) -> Scenario:
     s = Scenario.compliant()
     if cidrs is None:
@@ -143,6 +191,19 @@ def acls_denied() -> Scenario:
 def missing_logs() -> Scenario:
     s = Scenario.compliant()
     s.remove("vpc_endpoints", ENDPOINT["logs"])
+    return s
+
+
+def missing_logs_acls_denied() -> Scenario:
+    s = missing_logs()
+    s.error("ec2", "DescribeNetworkAcls")
+    return s
+
+
+def endpoints_not_listed() -> Scenario:
+    s = Scenario.compliant()
+    s.data["vpc_endpoints"] = []
+    s.error("ec2", "DescribeVpcEndpoints")
     return s
 
 
@@ -303,11 +364,71 @@ CASES = [
         {k: ERROR for k in ALL_PASS},
         message={"api/logs": ["ec2:DescribeNetworkAcls: AccessDenied; grant ec2:DescribeNetworkAcls"]},
     ),
+    # No free number before the deny: the deny becomes the allow, and moves to the first free number after it.
+    Case(
+        "deny at rule 1: replace it with the allow and move it after",
+        lambda: one_leg_denied([], 1),
+        {**ALL_PASS, **{k: FAIL for k in INTERFACE_KEYS}},
+        message={
+            "api/logs": [
+                "Network ACL acl-task of subnet-a blocks outbound tcp 443-443 with 10.0.2.0/24 at rule 1 (deny), "
+                "and no rule number before it is free; api needs it for com.amazonaws.eu-west-1.logs."
+            ]
+        },
+        remediation={k: renumber_fix(1, 2) for k in INTERFACE_KEYS},
+    ),
+    Case(
+        "every number below the deny taken: replace it with the allow and move it after",
+        lambda: one_leg_denied(UDP_1_TO_3, 4),
+        {**ALL_PASS, **{k: FAIL for k in INTERFACE_KEYS}},
+        message={"api/sts": ["at rule 4 (deny), and no rule number before it is free"]},
+        remediation={k: renumber_fix(4, 5) for k in INTERFACE_KEYS},
+    ),
+    Case(
+        "a free number below the deny: a new allow just before it",
+        lambda: one_leg_denied(UDP_1_TO_3[:2], 4),
+        {**ALL_PASS, **{k: FAIL for k in INTERFACE_KEYS}},
+        message={"api/sts": ["at rule 4 (deny); api needs it"]},
+        remediation={k: [allow_entry("acl-task", "egress", 3, "10.0.2.0/24", (443, 443))] for k in INTERFACE_KEYS},
+    ),
+    Case(
+        "the built-in catch-all 32767 is the implicit deny",
+        lambda: task_acl([acl_entry(100, "allow", egress=False, protocol="-1"), *IMPLICIT]),
+        {k: FAIL for k in ALL_PASS},
+        message={"api/logs": ["blocks outbound tcp 443-443 with 10.0.2.0/24 at the implicit deny;"]},
+        remediation={
+            "api/logs": [
+                allow_entry("acl-task", "egress", 10, "10.0.2.0/24", (443, 443)),
+                allow_entry("acl-task", "egress", 20, "10.0.1.0/24", EPHEMERAL),
+                allow_entry("acl-task", "egress", 30, "10.0.1.0/24", (443, 443)),
+                allow_entry("acl-task", "egress", 40, "10.0.2.0/24", EPHEMERAL),
+            ]
+        },
+    ),
     Case(
         "missing endpoint: skipped, VPCE001 reports it",
         missing_logs,
         {**ALL_PASS, "api/logs": SKIPPED},
         message={"api/logs": ["No usable com.amazonaws.eu-west-1.logs endpoint in vpc-app; VPCE001 reports it."]},
+    ),
+    # Incomplete data is decided before skip_when: without the endpoint list, "VPCE001 reports it" is a guess.
+    Case(
+        "endpoints could not be listed: ERROR, not skipped",
+        endpoints_not_listed,
+        {"ec2:DescribeVpcEndpoints": ERROR, **{k: ERROR for k in ALL_PASS}},
+        message={
+            "ec2:DescribeVpcEndpoints": [
+                "VPCE009 could not list its subjects in region/eu-west-1: eu-west-1 ec2:DescribeVpcEndpoints: "
+                "AccessDenied; grant ec2:DescribeVpcEndpoints."
+            ],
+            "api/logs": ["Incomplete data: eu-west-1 ec2:DescribeVpcEndpoints: AccessDenied"],
+        },
+    ),
+    Case(
+        "a missing endpoint and network ACLs not described: ERROR, not skipped",
+        missing_logs_acls_denied,
+        {k: ERROR for k in ALL_PASS},
+        message={"api/logs": ["Incomplete data: eu-west-1 ec2:DescribeNetworkAcls: AccessDenied"]},
     ),
 ]
 
@@ -317,30 +438,40 @@ def test_vpce009(case: Case) -> None:
     check_case("VPCE009", case)
 
 
-_ENTRY = re.compile(r"--network-acl-id (\S+) --(egress|ingress) --rule-number (\d+) ")
+_ENTRY = re.compile(
+    r"aws ec2 (create|replace)-network-acl-entry .*--network-acl-id (\S+) --(egress|ingress) --rule-number (\d+) "
+)
 
 
-def proposed_numbers(result: Result) -> list[tuple[str, bool, int]]:
+def proposed_numbers(result: Result) -> list[tuple[str, str, bool, int]]:
+    """(create or replace, acl, egress, rule number) of every command of a result."""
     found = []
     for command in result.remediation:
         match = _ENTRY.search(command)
         assert match, command
-        found.append((match[1], match[2] == "egress", int(match[3])))
+        found.append((match[1], match[2], match[3] == "egress", int(match[4])))
     return found
 
 
 def assert_numbers_distinct_and_free(scenario: Scenario) -> None:
+    """Within one result every proposed number is distinct; a new entry takes a free number, a replaced one is
+    the blocking deny itself."""
     entries = {
-        (a["NetworkAclId"], e["Egress"], e["RuleNumber"]) for a in scenario.data["network_acls"] for e in a["Entries"]
+        (a["NetworkAclId"], e["Egress"], e["RuleNumber"]): e["RuleAction"]
+        for a in scenario.data["network_acls"]
+        for e in a["Entries"]
     }
     failed = [r for r in run("VPCE009", scenario) if r.status is FAIL]
     assert failed
     for result in failed:
         numbers = proposed_numbers(result)
-        assert len(set(numbers)) == len(numbers), f"{result.qualifier}: {numbers}"
-        assert all(1 <= n <= 32766 for _, _, n in numbers), numbers
-        taken = [n for n in numbers if n in entries]
+        slots = [(acl, egress, n) for _, acl, egress, n in numbers]
+        assert len(set(slots)) == len(slots), f"{result.qualifier}: {numbers}"
+        assert all(1 <= n <= 32766 for *_, n in numbers), numbers
+        taken = [slot for (verb, *_), slot in zip(numbers, slots, strict=True) if verb == "create" and slot in entries]
         assert not taken, f"{result.qualifier}: proposes rule numbers already used: {taken}"
+        replaced = [slot for (verb, *_), slot in zip(numbers, slots, strict=True) if verb == "replace"]
+        assert all(entries.get(slot) == "deny" for slot in replaced), f"{result.qualifier}: replaces {replaced}"
 
 
 @pytest.mark.parametrize(
@@ -356,15 +487,15 @@ def assert_numbers_distinct_and_free(scenario: Scenario) -> None:
             ),
             id="below a deny with used numbers just under it",
         ),
+        pytest.param(lambda: one_leg_denied([], 1), id="deny at rule 1, one leg"),
+        pytest.param(lambda: one_leg_denied(UDP_1_TO_3, 4), id="every number below taken, one leg"),
         pytest.param(
             lambda: task_acl([acl_entry(1, "deny", egress=True, protocol="-1"), *both_ways_all(), *IMPLICIT]),
-            id="deny at rule 1",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="BUG: nacl.py _free_rule_number returns 1 (already the "
-                "deny's own number, and again for every blocked leg) when no free number is "
-                "left below the blocking deny; the fix cannot be created",
-            ),
+            id="deny at rule 1, several legs",
+        ),
+        pytest.param(
+            lambda: task_acl([*UDP_1_TO_3, acl_entry(4, "deny", egress=True, protocol="-1"), *both_ways_all()]),
+            id="every number below taken, several legs",
         ),
     ],
 )

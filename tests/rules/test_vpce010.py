@@ -6,7 +6,7 @@ import pytest
 
 from scanner.results import Severity
 from tests.builders import ENDPOINT, PRIVATE_RTB, SERVICE, SUBNET_A, SUBNET_B, SUBNET_C, Scenario
-from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, table
+from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, statuses, table
 
 REGION = "eu-west-1"
 
@@ -46,19 +46,74 @@ def single_az_task_family() -> Scenario:
     return s
 
 
+def single_az_task_family_without_spare() -> Scenario:
+    s = single_az(spare=False)
+    s.remove("services", SERVICE)
+    s.task_definition("nightly")
+    s.task("task-1", family="nightly", subnet=SUBNET_A)
+    return s
+
+
+def every_endpoint_single_az() -> Scenario:
+    """The service and every Interface endpoint in subnet-a only; subnet-b is not routed like subnet-a."""
+    s = single_az(spare=False)
+    for endpoint in s.data["vpc_endpoints"]:
+        if endpoint["VpcEndpointType"] == "Interface":
+            endpoint["SubnetIds"] = [SUBNET_A]
+    return s
+
+
+def only_az_of_the_region() -> Scenario:
+    """As every_endpoint_single_az, and subnet-a is the only subnet (so the only AZ) the region shows."""
+    s = every_endpoint_single_az()
+    s.remove("subnets", SUBNET_B)
+    s.remove("route_tables", "rtb-other")
+    return s
+
+
 def subnet_unknown() -> Scenario:
     s = Scenario.compliant()
     s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = [SUBNET_A, "subnet-gone"]
     return s
 
 
+def network_configuration(subnets: str) -> str:
+    return f'"awsvpcConfiguration={{subnets=[{subnets}],securityGroups=[sg-tasks],assignPublicIp=DISABLED}}"'
+
+
 UPDATE_SERVICE = (
     f"aws ecs update-service --region {REGION} --cluster prod --service api --network-configuration "
-    '"awsvpcConfiguration={subnets=[subnet-a,subnet-b],securityGroups=[sg-tasks],assignPublicIp=DISABLED}"'
+    + network_configuration("subnet-a,subnet-b")
 )
-CREATE_SUBNET = (
-    f"aws ec2 create-subnet --region {REGION} --vpc-id vpc-app --cidr-block 10.0.0.0/24 "
-    '--availability-zone-id "<a zone id other than those of eu-west-1a>"'
+NIGHTLY_ARN = f"arn:aws:ecs:{REGION}:111122223333:task-definition/nightly:3"
+RUN_TASK = [
+    "# start nightly tasks with this network configuration (here with run-task; update the scheduler that "
+    "starts them the same way):",
+    f"aws ecs run-task --region {REGION} --cluster prod --task-definition {NIGHTLY_ARN} --launch-type FARGATE "
+    "--network-configuration " + network_configuration("subnet-a,subnet-b"),
+]
+
+
+def new_subnet(workload: str) -> list[str]:
+    """A new subnet in eu-west-1b (the other AZ seen in the region), in the VPC's first free /24, routed like
+    the workload's subnet."""
+    return [
+        f'NEW_SUBNET=$(aws ec2 create-subnet --region {REGION} --vpc-id vpc-app --cidr-block "10.0.0.0/24" '
+        f'--availability-zone "{REGION}b" --query Subnet.SubnetId --output text)',
+        f'aws ec2 associate-route-table --region {REGION} --route-table-id "rtb-private" --subnet-id "$NEW_SUBNET"',
+        f"# then add $NEW_SUBNET to the subnets of {workload}: subnets=[subnet-a,$NEW_SUBNET]",
+    ]
+
+
+def add_endpoint_subnet(subnet: str, endpoint: str = "vpce-logs") -> str:
+    return f"aws ec2 modify-vpc-endpoint --region {REGION} --vpc-endpoint-id {endpoint} --add-subnet-ids {subnet}"
+
+
+NO_SUBNET_MESSAGE = (
+    "api runs only in eu-west-1a and VPC vpc-app has no subnet routed like it in another AZ; expected at least two AZs."
+)
+ENDPOINT_MESSAGE = (
+    "vpce-logs (com.amazonaws.eu-west-1.logs) has interfaces only in eu-west-1a; expected at least two AZs."
 )
 
 CASES = [
@@ -67,10 +122,10 @@ CASES = [
         Scenario.compliant,
         {"api": PASS},
         severity={"api": Severity.LOW},
-        message={"api": ["api and its Interface endpoints span at least two AZs (eu-west-1a eu-west-1b)."]},
+        message={"api": ["api spans at least two AZs (eu-west-1a eu-west-1b)."]},
     ),
     Case(
-        "single AZ with a spare subnet: update the service",
+        "single-AZ service with a spare subnet: service_single_az",
         lambda: single_az(spare=True),
         {"api": FAIL},
         message={"api": ["api runs only in eu-west-1a; expected at least two AZs."]},
@@ -78,58 +133,69 @@ CASES = [
         severity={"api": Severity.LOW},
     ),
     Case(
-        "single AZ without a spare subnet: create one in a free CIDR",
+        "single-AZ service without a spare subnet: single_az_no_subnet creates one",
         lambda: single_az(spare=False),
         {"api": FAIL},
-        message={
-            "api": [
-                "api runs only in eu-west-1a and its VPC vpc-app has no subnet routed like it in another "
-                "AZ; expected at least two AZs."
-            ]
-        },
-        remediation={"api": [CREATE_SUBNET]},
+        message={"api": [NO_SUBNET_MESSAGE]},
+        remediation={"api": new_subnet("api")},
+        severity={"api": Severity.LOW},
     ),
     Case(
-        "single-AZ workload and endpoint, spare subnet",
+        "single-AZ task family with a spare subnet: tasks_single_az starts them with run-task",
+        single_az_task_family,
+        {"nightly": FAIL},
+        message={"nightly": ["Tasks of nightly run only in eu-west-1a; expected at least two AZs."]},
+        remediation={"nightly": RUN_TASK},
+    ),
+    Case(
+        "single-AZ task family without a spare subnet: single_az_no_subnet",
+        single_az_task_family_without_spare,
+        {"nightly": FAIL},
+        message={"nightly": ["nightly runs only in eu-west-1a and VPC vpc-app has no subnet routed like it"]},
+        remediation={"nightly": new_subnet("nightly")},
+    ),
+    Case(
+        "single-AZ workload and endpoint, spare subnet: endpoint_single_az",
         lambda: single_az_endpoint(spare=True),
         {"api": FAIL},
-        message={"api": ["api runs only in eu-west-1a", "(and 1 more)"]},
+        message={"api": ["api runs only in eu-west-1a; expected at least two AZs. (and 1 more)"]},
+        remediation={"api": [UPDATE_SERVICE, add_endpoint_subnet(SUBNET_B)]},
+    ),
+    Case(
+        "single-AZ workload and endpoint, no spare subnet: endpoint_single_az_no_subnet adds the new one",
+        lambda: single_az_endpoint(spare=False),
+        {"api": FAIL},
+        message={"api": [NO_SUBNET_MESSAGE + " (and 1 more)"]},
+        remediation={"api": [*new_subnet("api"), add_endpoint_subnet('"$NEW_SUBNET"')]},
+    ),
+    Case(
+        "single-AZ workload, every endpoint in one AZ: one fix per Interface endpoint, the Gateway aside",
+        every_endpoint_single_az,
+        {"api": FAIL},
+        message={"api": [NO_SUBNET_MESSAGE + " (and 4 more)"]},
         remediation={
             "api": [
-                UPDATE_SERVICE,
-                f"aws ec2 modify-vpc-endpoint --region {REGION} --vpc-endpoint-id vpce-logs --add-subnet-ids subnet-b",
+                *new_subnet("api"),
+                *(add_endpoint_subnet('"$NEW_SUBNET"', ENDPOINT[s]) for s in ("ecr.api", "ecr.dkr", "logs", "sts")),
             ]
         },
     ),
+    # For a multi-AZ workload the endpoint part is VPCE003's (an interface in every workload AZ).
     Case(
-        "endpoint in one AZ, spare subnet in a third AZ",
+        "endpoint in one AZ, workload in two, spare subnet in a third AZ: VPCE003's finding",
         lambda: endpoint_single_az_workload_two_azs(spare=True),
-        {"api": FAIL},
-        message={
-            "api": [
-                "vpce-logs (com.amazonaws.eu-west-1.logs) has interfaces only in eu-west-1a; expected at least two AZs."
-            ]
-        },
-        remediation={
-            "api": [
-                f"aws ec2 modify-vpc-endpoint --region {REGION} --vpc-endpoint-id vpce-logs --add-subnet-ids subnet-c"
-            ]
-        },
+        {"api": PASS},
+    ),
+    Case(
+        "endpoint in one AZ, workload in two without a spare subnet: VPCE003's finding",
+        lambda: endpoint_single_az_workload_two_azs(spare=False),
+        {"api": PASS},
     ),
     Case(
         "a workload subnet not in the inventory",
         subnet_unknown,
         {"api": ERROR},
         message={"api": ["subnet subnet-gone not in inventory"]},
-    ),
-    Case(
-        "endpoint in one AZ, workload in two without a spare subnet",
-        lambda: endpoint_single_az_workload_two_azs(spare=False),
-        {"api": FAIL},
-        message={"api": ["vpce-logs (com.amazonaws.eu-west-1.logs) has interfaces only in eu-west-1a"]},
-        bug="rules/VPCE010.yaml:32 runs the endpoint check only `when: spare_subnet_ids exists`, so an endpoint in "
-        "one AZ PASSes (with a message claiming its endpoints span two AZs) whenever the workload has no spare "
-        "subnet; expected FAIL endpoint_single_az (the fix can add a workload subnet of another AZ)",
     ),
 ]
 
@@ -139,12 +205,22 @@ def test_vpce010(case: Case) -> None:
     check_case("VPCE010", case)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: rules/VPCE010.yaml:43 fixes a single-AZ standalone task family with "
-    "`aws ecs update-service --service <family>`; a task family is not a service",
-)
 def test_single_az_task_family_is_not_fixed_with_update_service() -> None:
     [result] = run("VPCE010", single_az_task_family())
-    assert (result.resource_id, result.status) == ("nightly", FAIL)
+    assert (result.resource_id, result.resource_type, result.status) == ("nightly", "ecs_task_family", FAIL)
     assert not any(c.startswith("aws ecs update-service") for c in result.remediation), result.remediation
+
+
+def test_create_subnet_placeholder_for_an_unknown_az_is_quoted() -> None:
+    [result] = run("VPCE010", only_az_of_the_region())
+    assert result.status is FAIL
+    create = result.remediation[0]
+    assert create.startswith(f"NEW_SUBNET=$(aws ec2 create-subnet --region {REGION} --vpc-id vpc-app "), create
+    assert f'--availability-zone "<an AZ of {REGION} other than {REGION}a>" ' in create, create
+
+
+@pytest.mark.parametrize("spare", [True, False], ids=["spare subnet", "no spare subnet"])
+def test_endpoint_in_one_az_of_a_multi_az_workload_is_vpce003s(spare: bool) -> None:
+    scenario = endpoint_single_az_workload_two_azs(spare)
+    assert statuses(run("VPCE010", scenario)) == {"api": PASS}
+    assert statuses(run("VPCE003", scenario))["vpce-logs"] is FAIL

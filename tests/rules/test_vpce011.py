@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from scanner.inventory.images import parse_image
 from tests.builders import ACCOUNT, ECR, IMAGE, TASK_DEFINITION_ARN, Scenario, container
 from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, table
 
@@ -154,23 +155,59 @@ CASES = [
         {"api/app": PASS, "api/sidecar": FAIL},
         message={"api/sidecar": ["amazonaws.com.evil.io;"]},
     ),
-    Case("services could not be listed in the region", services_not_listed, {"region/eu-west-1": ERROR}),
+    Case(
+        "services could not be listed in the region",
+        services_not_listed,
+        {"ecs:ListServices": ERROR},
+        message={
+            "ecs:ListServices": [
+                "VPCE011 could not list its subjects in region/eu-west-1: eu-west-1 ecs:ListServices: "
+                "AccessDenied; grant ecs:ListServices."
+            ]
+        },
+    ),
+    # The reference (":tag", "@sha256:...", ":latest") stays on the private image, never in a repository name.
     Case(
         "ghcr.io by digest: the mirror repository name has no digest",
         lambda: sidecar(f"ghcr.io/org/app@{DIGEST}"),
         {"api/app": PASS, "api/sidecar": FAIL},
         remediation={"api/sidecar": mirror(f"ghcr.io/org/app@{DIGEST}", "org/app", f"@{DIGEST}")},
-        bug="subjects.py _workload_images strips a tag with rsplit(':') only, so for a digest reference "
-        "image_repository is 'org/app@sha256' (create-repository --repository-name mirror/org/app@sha256 is "
-        "invalid); expected 'org/app'",
     ),
     Case(
-        "another region's ECR by digest: the private image keeps the digest",
+        "ghcr.io without a tag: :latest",
+        lambda: sidecar("ghcr.io/org/app"),
+        {"api/app": PASS, "api/sidecar": FAIL},
+        remediation={"api/sidecar": mirror("ghcr.io/org/app", "org/app", ":latest")},
+    ),
+    Case(
+        "a registry with a port, by digest",
+        lambda: sidecar(f"registry.example.com:5000/team/app@{DIGEST}"),
+        {"api/app": PASS, "api/sidecar": FAIL},
+        remediation={"api/sidecar": mirror(f"registry.example.com:5000/team/app@{DIGEST}", "team/app", f"@{DIGEST}")},
+    ),
+    Case(
+        "another region's ECR by digest: the private image keeps the digest, no prefix",
         lambda: sidecar(f"{OTHER_REGION_ECR}/team/app@{DIGEST}"),
         {"api/app": PASS, "api/sidecar": FAIL},
         remediation={"api/sidecar": replicate("team/app", f"{ECR}/team/app@{DIGEST}")},
-        bug="subjects.py _workload_images takes the digest's hex as a tag: private_image is "
-        "'.../team/app:0123…' instead of '.../team/app@sha256:0123…'",
+    ),
+    Case(
+        "another region's ECR without a tag: :latest",
+        lambda: sidecar(f"{OTHER_REGION_ECR}/team/app"),
+        {"api/app": PASS, "api/sidecar": FAIL},
+        remediation={"api/sidecar": replicate("team/app", f"{ECR}/team/app:latest")},
+    ),
+    Case(
+        "public.ecr.aws by digest",
+        lambda: sidecar(f"public.ecr.aws/nginx/nginx@{DIGEST}"),
+        {"api/app": PASS, "api/sidecar": FAIL},
+        remediation={
+            "api/sidecar": [
+                f"aws ecr create-pull-through-cache-rule --region {REGION} --ecr-repository-prefix ecr-public "
+                "--upstream-registry-url public.ecr.aws",
+                f"# register a task definition revision that uses {ECR}/ecr-public/nginx/nginx@{DIGEST}",
+            ]
+        },
     ),
 ]
 
@@ -180,12 +217,35 @@ def test_vpce011(case: Case) -> None:
     check_case("VPCE011", case)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a workload whose task definition is not in the inventory has no images, "
-    "so VPCE011 emits nothing for it (subjects.py _workload_images); expected ERROR",
+@pytest.mark.parametrize(
+    ("image", "source", "repository", "reference"),
+    [
+        pytest.param("nginx", "docker_hub", "nginx", ":latest", id="bare name"),
+        pytest.param(f"nginx@{DIGEST}", "docker_hub", "nginx", f"@{DIGEST}", id="Docker Hub digest"),
+        pytest.param("docker.io/grafana/loki:3.2.1", "docker_hub", "grafana/loki", ":3.2.1", id="docker.io tag"),
+        pytest.param("ghcr.io/org/app:1.2", "other_registry", "org/app", ":1.2", id="tag"),
+        pytest.param(f"ghcr.io/org/app@{DIGEST}", "other_registry", "org/app", f"@{DIGEST}", id="digest"),
+        pytest.param("localhost:5000/app", "other_registry", "app", ":latest", id="port, no tag"),
+        pytest.param(f"{ECR}/app:1.0", "ecr_same_region", "app", ":1.0", id="ECR tag"),
+        pytest.param(f"{OTHER_REGION_ECR}/team/app@{DIGEST}", "ecr_other_region", "team/app", f"@{DIGEST}", id="ECR"),
+    ],
 )
-def test_unreadable_task_definition_is_an_error_not_silence() -> None:
-    results = run("VPCE011", unreadable_task_definition())
-    assert results, "VPCE011 reported nothing about service api"
-    assert {r.status for r in results} == {ERROR}
+def test_image_reference_keeps_its_digest(image: str, source: str, repository: str, reference: str) -> None:
+    ref = parse_image(image, REGION)
+    assert (ref.source, ref.repository, ref.reference) == (source, repository, reference)
+
+
+@pytest.mark.parametrize("denied", [True, False], ids=["DescribeTaskDefinition denied", "not collected"])
+def test_unreadable_task_definition_is_an_error_not_silence(denied: bool) -> None:
+    scenario = unreadable_task_definition()
+    if not denied:
+        scenario.errors.clear()
+    [result] = run("VPCE011", scenario)
+    assert (result.qualifier, result.status, result.resource_id, result.resource_type) == (
+        "api/images",
+        ERROR,
+        "api",
+        "ecs_service",
+    )
+    assert f"task definition {TASK_DEFINITION_ARN} not in inventory" in result.message
+    assert ("ecs:DescribeTaskDefinition" in result.message) is denied

@@ -89,20 +89,25 @@ def _entry(acl: NetworkAcl, egress: bool, number: int) -> NetworkAclEntry:
     return next(e for e in acl.entries if e.egress is egress and e.rule_number == number)
 
 
-def _renumber_vars(acl: NetworkAcl, egress: bool, blocking: int, reserved: set[int]) -> dict[str, str]:
-    """The deny at `blocking` has no free number before it: it becomes the allow, and moves just after."""
+def _renumbered(
+    acl: NetworkAcl, egress: bool, blocking: int, count: int, reserved: set[int]
+) -> tuple[list[int], dict[str, str]] | None:
+    """The deny at `blocking` has no free number before it: its number and the next `count - 1` take the
+    allows, and the deny moves after them. None when the numbers up to the next entry are not free."""
     deny = _entry(acl, egress, blocking)
     used = {e.rule_number for e in acl.entries if e.egress is egress} | reserved
     later = min((n for n in used if n > blocking), default=_LAST_RULE + 1)
-    moved = next((n for n in range(blocking + 1, later) if n not in used), blocking + 1)
-    reserved.add(moved)
-    ports = f"--port-range From={deny.port_range.from_},To={deny.port_range.to}" if deny.port_range else ""
-    return {
+    numbers = list(range(blocking, blocking + count + 1))
+    if numbers[-1] >= later:
+        return None
+    reserved.update(numbers)
+    ports = f" --port-range From={deny.port_range.from_},To={deny.port_range.to}" if deny.port_range else ""
+    return numbers[:-1], {
         "deny_rule_number": str(blocking),
         "deny_protocol": deny.protocol,
         "deny_port_args": ports,
         "deny_cidr": str(deny.cidr_block),
-        "moved_rule_number": str(moved),
+        "moved_rule_number": str(numbers[-1]),
     }
 
 
@@ -126,6 +131,8 @@ def _acl(need: WorkloadNeed, subnet: Subnet) -> NetworkAcl:
             "deny_cidr",
             "moved_rule_number",
         ),
+        # Not even the numbers after the blocking deny are free: the ACL needs renumbering by hand.
+        "blocked_no_room": _BLOCKED_VARS,
     },
     requires=("ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries"),
 )
@@ -168,6 +175,9 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
                 ]
     problems: dict[tuple[str, bool, str, tuple[int, int]], Problem] = {}
     reserved: dict[tuple[str, bool], set[int]] = {}
+    # Legs blocked by a deny with no free number before it, grouped per deny: they are fixed together.
+    crowded: dict[tuple[str, bool, int], list[tuple[tuple[str, bool, str, tuple[int, int]], dict[str, str]]]] = {}
+    acls: dict[str, NetworkAcl] = {}
     checked: list[str] = []
     for acl, egress, peer, ports, subnet_id in legs:
         direction = "outbound" if egress else "inbound"
@@ -177,10 +187,8 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
             + ("allowed" if blocking is None else "blocked")
         )
         key = (acl.network_acl_id, egress, str(peer), ports)
-        if blocking is None or key in problems:
+        if blocking is None or key in problems or any(key == k for group in crowded.values() for k, _ in group):
             continue
-        taken = reserved.setdefault((acl.network_acl_id, egress), set())
-        number = _free_rule_number(acl, egress, blocking, taken)
         values = {
             "network_acl_id": acl.network_acl_id,
             "subnet_id": subnet_id,
@@ -191,10 +199,23 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
             "port_to": str(ports[1]),
             "blocking_rule": f"rule {blocking} (deny)" if blocking else "the implicit deny",
         }
+        taken = reserved.setdefault((acl.network_acl_id, egress), set())
+        number = _free_rule_number(acl, egress, blocking, taken)
         if number is None:
-            problems[key] = Problem("blocked_renumber", {**values, **_renumber_vars(acl, egress, blocking, taken)})
+            acls[acl.network_acl_id] = acl
+            crowded.setdefault((acl.network_acl_id, egress, blocking), []).append((key, values))
         else:
             taken.add(number)
             problems[key] = Problem("blocked", {**values, "rule_number": str(number)})
+    for (acl_id, egress, blocking), group in crowded.items():
+        taken = reserved.setdefault((acl_id, egress), set())
+        plan = _renumbered(acls[acl_id], egress, blocking, len(group), taken)
+        for index, (key, values) in enumerate(group):
+            if plan is None:
+                problems[key] = Problem("blocked_no_room", values)
+            elif index == 0:
+                problems[key] = Problem("blocked_renumber", {**values, **plan[1]})
+            else:
+                problems[key] = Problem("blocked", {**values, "rule_number": str(plan[0][index])})
     evidence = {"legs": sorted(set(checked))}
     return Outcome.failed(list(problems.values()), **evidence) if problems else Outcome.passed(**evidence)

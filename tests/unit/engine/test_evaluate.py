@@ -12,12 +12,12 @@ import yaml
 
 from scanner.config import DEFAULT_PARAMS
 from scanner.engine.checks import KINDS
-from scanner.engine.evaluate import evaluate
+from scanner.engine.evaluate import build_context, evaluate
 from scanner.engine.loader import Rule, load_rule_file
 from scanner.errors import UsageError
 from scanner.results import Result, Severity, Status
 from scanner.scan import select_rules
-from tests.builders import SERVICE, VPC, Scenario
+from tests.builders import CLUSTER_ARN, SERVICE, VPC, Scenario
 from tests.rules.ruletable import by_key, rule, statuses
 
 BASE: dict[str, Any] = {
@@ -34,6 +34,9 @@ BASE: dict[str, Any] = {
     "messages": {"public_ip": "$workload_name has assignPublicIp=$observed; expected $expected."},
     "fix": {"public_ip": ["aws ecs update-service --region $region --cluster $cluster --service $workload_name"]},
 }
+
+
+OTHER_CLUSTER_ARN = "arn:aws:ecs:eu-west-1:111122223333:cluster/batch"
 
 
 def make_rule(tmp_path: Path, **changes: Any) -> Rule:
@@ -118,17 +121,17 @@ def test_where(tmp_path: Path, dns_support: bool | None, expected: dict[str, Sta
         assert results[0].message == "TEST001 cannot tell whether it applies: vpc.enable_dns_support unknown."
 
 
-def test_skip_when_reports_skipped_with_the_rendered_reason_before_where(tmp_path: Path) -> None:
-    test_rule = make_rule(
-        tmp_path,
-        where=[{"path": "vpc.enable_dns_support", "equals": False}],
-        skip_when=[{"path": "assign_public_ip", "equals": "ENABLED"}],
-        skip_reason="$workload_name has a public IP; another rule reports it.",
-    )
-    [result] = run_rules([test_rule], public_ip())
+def test_where_decides_first_then_skip_when_reports_skipped_with_the_rendered_reason(tmp_path: Path) -> None:
+    skip = {
+        "skip_when": [{"path": "assign_public_ip", "equals": "ENABLED"}],
+        "skip_reason": "$workload_name has a public IP; another rule reports it.",
+    }
+    applies = make_rule(tmp_path, where=[{"path": "vpc.enable_dns_support", "equals": True}], **skip)
+    [result] = run_rules([applies], public_ip())
     assert (result.status, result.message) == (Status.SKIPPED, "api has a public IP; another rule reports it.")
     assert result.remediation == []
-    assert run_rules([test_rule], Scenario.compliant()) == []  # not skipped, and `where` excludes it
+    excluded = make_rule(tmp_path, where=[{"path": "vpc.enable_dns_support", "equals": False}], **skip)
+    assert run_rules([excluded], public_ip()) == []  # `where` excludes it before any skip
 
 
 @pytest.mark.parametrize(
@@ -228,8 +231,23 @@ def test_param_operand(tmp_path: Path, params: dict[str, object], status: Status
         ),
         pytest.param(
             {"service": "ecs", "operation": "ListServices"},
-            {"region/eu-west-1": Status.ERROR, "api": Status.ERROR},
+            {"ecs:ListServices": Status.ERROR, "api": Status.ERROR},
             id="subjects not listed",
+        ),
+        pytest.param(
+            {"service": "ecs", "operation": "ListServices", "resource_id": CLUSTER_ARN},
+            {"ecs:ListServices": Status.ERROR, "api": Status.ERROR},
+            id="subjects of a cluster not listed",
+        ),
+        pytest.param(
+            {"service": "ecs", "operation": "ListServices", "resource_id": OTHER_CLUSTER_ARN},
+            {"ecs:ListServices": Status.ERROR, "api": Status.PASS},
+            id="subjects of another cluster not listed",
+        ),
+        pytest.param(
+            {"service": "ecs", "operation": "ListServices", "region": "us-east-1"},
+            {"api": Status.PASS},
+            id="subjects not listed in a region not in the inventory",
         ),
     ],
 )
@@ -249,11 +267,150 @@ def test_collection_errors_are_scoped(error: dict[str, str], expected: dict[str,
 def test_region_error_names_the_region_and_carries_the_errors() -> None:
     scenario = Scenario.compliant()
     scenario.error("ecs", "ListClusters", "AccessDenied")
-    region = by_key(run_rules([rule("VPCE006")], scenario))["region/eu-west-1"]
-    assert (region.resource_type, region.resource_arn, region.workload) == ("region", "", None)
+    region = by_key(run_rules([rule("VPCE006")], scenario))["ecs:ListClusters"]
+    assert (region.status, region.severity) == (Status.ERROR, Severity.HIGH)
+    assert (region.resource_type, region.resource_id, region.resource_arn, region.workload) == (
+        "region",
+        "region/eu-west-1",
+        "",
+        None,
+    )
+    assert region.message == (
+        "VPCE006 could not list its subjects in region/eu-west-1: eu-west-1 ecs:ListClusters: AccessDenied; "
+        "grant ecs:ListClusters."
+    )
     assert region.evidence == {
         "collection_errors": ["eu-west-1 ecs:ListClusters: AccessDenied; grant ecs:ListClusters"]
     }
+    assert region.remediation == []
+
+
+def test_cluster_error_names_the_cluster() -> None:
+    scenario = Scenario.compliant()
+    scenario.data["services"] = []
+    scenario.error("ecs", "ListServices", resource_id=CLUSTER_ARN)
+    [cluster] = run_rules([rule("VPCE006")], scenario)
+    assert (cluster.status, cluster.qualifier) == (Status.ERROR, "ecs:ListServices")
+    assert (cluster.resource_type, cluster.resource_id, cluster.resource_arn, cluster.workload) == (
+        "ecs_cluster",
+        CLUSTER_ARN,
+        CLUSTER_ARN,
+        None,
+    )
+    assert cluster.message == (
+        f"VPCE006 could not list its subjects in {CLUSTER_ARN}: eu-west-1 ecs:ListServices on {CLUSTER_ARN}: "
+        "AccessDenied; grant ecs:ListServices."
+    )
+
+
+def test_every_listing_error_is_one_error_per_rule() -> None:
+    """Two clusters and the endpoint list: one ERROR each, for every rule whose subjects they hide."""
+    scenario = Scenario.compliant()
+    scenario.data["services"] = []
+    scenario.error("ecs", "ListServices", resource_id=CLUSTER_ARN)
+    scenario.error("ecs", "ListServices", resource_id=OTHER_CLUSTER_ARN)
+    scenario.error("ec2", "DescribeVpcEndpoints")
+    results = run_rules([rule("VPCE001"), rule("VPCE006")], scenario)
+    found = sorted((r.rule_id, r.resource_id, r.qualifier, r.status) for r in results)
+    assert found == [
+        ("VPCE001", OTHER_CLUSTER_ARN, "ecs:ListServices", Status.ERROR),
+        ("VPCE001", CLUSTER_ARN, "ecs:ListServices", Status.ERROR),
+        ("VPCE001", "region/eu-west-1", "ec2:DescribeVpcEndpoints", Status.ERROR),
+        ("VPCE006", OTHER_CLUSTER_ARN, "ecs:ListServices", Status.ERROR),
+        ("VPCE006", CLUSTER_ARN, "ecs:ListServices", Status.ERROR),
+    ]
+
+
+# ---- incomplete data comes before skip_when, where and severity_when ---------------------------------------------
+
+
+def test_incomplete_data_comes_before_skip_when(tmp_path: Path) -> None:
+    test_rule = make_rule(
+        tmp_path,
+        skip_when=[{"path": "assign_public_ip", "equals": "ENABLED"}],
+        skip_reason="$workload_name has a public IP; another rule reports it.",
+        requires=["ec2:DescribeVpcAttribute"],
+    )
+    scenario = public_ip()
+    scenario.error("ec2", "DescribeVpcAttribute", resource_id=VPC)
+    [result] = run_rules([test_rule], scenario)
+    assert (result.status, result.message) == (
+        Status.ERROR,
+        "Incomplete data: eu-west-1 ec2:DescribeVpcAttribute on vpc-app: AccessDenied; grant ec2:DescribeVpcAttribute.",
+    )
+
+
+def test_a_rule_that_does_not_apply_stays_silent_despite_incomplete_data(tmp_path: Path) -> None:
+    excluded = make_rule(tmp_path, where=[{"path": "vpc.enable_dns_support", "equals": False}])
+    scenario = Scenario.compliant()
+    scenario.error("ec2", "DescribeSubnets", resource_id="subnet-a")
+    assert run_rules([excluded], scenario) == []
+    applies = make_rule(tmp_path, where=[{"path": "vpc.enable_dns_support", "equals": True}])
+    [result] = run_rules([applies], scenario)
+    assert result.status is Status.ERROR
+    assert result.message.startswith("Incomplete data: eu-west-1 ec2:DescribeSubnets on subnet-a: AccessDenied")
+
+
+def test_unresolved_data_comes_before_where(tmp_path: Path) -> None:
+    test_rule = make_rule(tmp_path, where=[{"path": "vpc.enable_dns_support", "equals": False}])
+    scenario = Scenario.compliant()
+    scenario.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["subnets"].append("subnet-gone")
+    [result] = run_rules([test_rule], scenario)
+    assert (result.status, result.message) == (Status.ERROR, "Incomplete data: subnet subnet-gone not in inventory.")
+
+
+def test_incomplete_data_comes_before_severity_when(tmp_path: Path) -> None:
+    test_rule = make_rule(
+        tmp_path, severity_when=[{"when": [{"path": "exec_enabled", "equals": True}], "severity": "low"}]
+    )
+    scenario = Scenario.compliant(exec_enabled=True)
+    scenario.error("ec2", "DescribeSubnets")
+    [result] = run_rules([test_rule], scenario)
+    assert (result.status, result.severity) == (Status.ERROR, Severity.HIGH)
+
+
+@pytest.mark.parametrize("rule_id", ["VPCE005", "VPCE009"])
+def test_endpoints_not_listed_is_error_not_skipped(rule_id: str) -> None:
+    scenario = Scenario.compliant()
+    scenario.data["vpc_endpoints"] = []
+    scenario.error("ec2", "DescribeVpcEndpoints")
+    results = run_rules([rule(rule_id)], scenario)
+    assert {r.status for r in results} == {Status.ERROR}
+    assert len(results) == 6  # the listing error, and each of the five needs
+
+
+# ---- a workload whose task definition is unknown: one ERROR per workload ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "qualifier"),
+    [("VPCE001", "api/needs"), ("VPCE005", "api/needs"), ("VPCE009", "api/needs"), ("VPCE011", "api/images")],
+)
+def test_unknown_task_definition_is_one_error_per_workload(rule_id: str, qualifier: str) -> None:
+    scenario = Scenario.compliant()
+    scenario.remove("task_definitions", "api")
+    [result] = run_rules([rule(rule_id)], scenario)
+    assert (result.status, result.qualifier, result.resource_id) == (Status.ERROR, qualifier, "api")
+    assert result.message == (
+        "Incomplete data: task definition arn:aws:ecs:eu-west-1:111122223333:task-definition/api:3 not in inventory."
+    )
+
+
+# ---- DEFAULT_PARAMS ------------------------------------------------------------------------------------------
+
+
+def test_evaluate_merges_the_default_params() -> None:
+    """VPCE004 reads endpoint_allowed_sources; evaluate() without params uses its default (none)."""
+    results = evaluate([rule("VPCE004")], Scenario.compliant().build())
+    assert {r.status for r in results} == {Status.PASS}
+    assert len(results) == 4
+
+
+def test_build_context_merges_the_default_params_under_the_given_ones() -> None:
+    inventory = Scenario.compliant().build()
+    assert build_context(inventory).params == DEFAULT_PARAMS
+    given = build_context(inventory, {"endpoint_allowed_sources": ["sg-bastion"], "other": 1}).params
+    assert given == {"endpoint_allowed_sources": ["sg-bastion"], "other": 1}
 
 
 # ---- --select / --ignore --------------------------------------------------------------------------------------

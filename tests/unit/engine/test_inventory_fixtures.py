@@ -64,4 +64,10 @@ def test_incomplete_has_errors_and_no_failures() -> None:
     found = statuses(inventory)
     assert not any(counts[Status.FAIL] for counts in found.values())
     assert all(counts[Status.ERROR] for counts in found.values()), "every rule is incomplete in us-east-1"
+    # The 4 Interface endpoints (DescribeVpcAttribute denied; the S3 Gateway endpoint is outside `where`)
+    # and the us-east-1 ecs:ListClusters listing error.
     assert found["VPCE002"] == Counter({Status.ERROR: 5})
+    listing = [r for r in run("VPCE002", inventory) if r.qualifier == "ecs:ListClusters"]
+    assert [(r.region, r.resource_id, r.resource_type) for r in listing] == [
+        ("us-east-1", "region/us-east-1", "region")
+    ]

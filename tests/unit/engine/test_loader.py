@@ -245,35 +245,49 @@ def test_missing_rules_directory(tmp_path: Path) -> None:
         load_rules([tmp_path / "nowhere"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: spec.py AttributeCheck does not validate 'exactly one operator' (only "
-    "Predicate does, when predicate() runs), so a check with two or no operators loads and then every "
-    "subject ERRORs as 'crashed: ValidationError'; expected a RuleFileError at load time",
-)
+OPERATORS = "equals, not_equals, in, not_in, exists, min_items, max_items"
+
+
 @pytest.mark.parametrize(
-    "edit",
+    ("edit", "given"),
     [
-        pytest.param(replace("  equals: true\n", "  equals: true\n  exists: true\n"), id="two operators"),
-        pytest.param(replace("  equals: true\n", ""), id="no operator"),
+        pytest.param(replace("  equals: true\n", "  equals: true\n  exists: true\n"), 2, id="two operators"),
+        pytest.param(replace("  equals: true\n", ""), 0, id="no operator"),
+        pytest.param(replace("  equals: true\n", "  min_items: 1\n  max_items: 2\n"), 2, id="two list operators"),
     ],
 )
-def test_attribute_check_needs_exactly_one_operator(tmp_path: Path, edit: Callable[[str], str]) -> None:
+def test_attribute_check_needs_exactly_one_operator(tmp_path: Path, edit: Callable[[str], str], given: int) -> None:
     text = edit(VALID)
-    with pytest.raises(RuleFileError, match=r"^.*TEST001.yaml:1[01]: check: give exactly one operator"):
-        load_rule_file(write(tmp_path, "TEST001.yaml", text))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: loader.py reports RuleSpec model-validator errors as `:1: (top level): "
-    "Value error, ... (got {<the whole rule as a dict>})`; expected the line and key path of the "
-    "field (`:3: title: ...`) and no dict repr (STYLE.md §6)",
-)
-def test_title_starting_with_ensure(tmp_path: Path) -> None:
-    text = VALID.replace("title: Interface", "title: Ensure interface")
     path = write(tmp_path, "TEST001.yaml", text)
     with pytest.raises(RuleFileError) as raised:
         load_rule_file(path)
-    assert raised.value.message.startswith(f"{path}:3: title: "), raised.value.message
+    assert raised.value.message == (
+        f"{path}:{line_of(text, 'kind: attribute')}: check: give exactly one operator of: {OPERATORS} (got {given})"
+    )
+
+
+def test_attribute_check_in_a_nested_check_needs_exactly_one_operator(tmp_path: Path) -> None:
+    text = nested_check(VALID).replace("vpc.enable_dns_supprt\n      equals: true\n", "vpc.enable_dns_support\n")
+    path = write(tmp_path, "TEST001.yaml", text)
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_file(path)
+    line = text.splitlines().index("    - kind: attribute", line_of(text, "problem: private_dns_off")) + 1
+    assert raised.value.message == (f"{path}:{line}: check.checks.1: give exactly one operator of: {OPERATORS} (got 0)")
+
+
+@pytest.mark.parametrize("title", ["Ensure interface", "ensure interface", "ENSURE interface"])
+def test_title_starting_with_ensure(tmp_path: Path, title: str) -> None:
+    text = VALID.replace("title: Interface", f"title: {title}")
+    path = write(tmp_path, "TEST001.yaml", text)
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_file(path)
+    assert raised.value.message == (
+        f"{path}:3: title: the title states the secure state; do not start it with 'Ensure' "
+        f"(got '{title} endpoints resolve through private DNS')"
+    )
     assert "{'" not in raised.value.message
+
+
+def test_a_title_merely_containing_ensure_loads(tmp_path: Path) -> None:
+    text = VALID.replace("title: Interface", "title: Ensured interface")
+    assert load_rule_file(write(tmp_path, "TEST001.yaml", text)).spec.title.startswith("Ensured")

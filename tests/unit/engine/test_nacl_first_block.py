@@ -39,6 +39,8 @@ ROWS = [
     Row("no entries: implicit deny", [], 0),
     Row("default ACL: allow all, then the catch-all", [allow_all(), catch_all()], None),
     Row("only the catch-all 32767 is reported as the implicit deny", [catch_all()], 0),
+    Row("a deny at 32766 is a rule of its own", [acl_entry(32766, "deny", egress=OUT, protocol="-1")], 32766),
+    Row("a deny at rule 1", [acl_entry(1, "deny", egress=OUT, protocol="-1"), allow_all()], 1),
     Row("deny before allow", [acl_entry(90, "deny", egress=OUT, ports=HTTPS), allow_all()], 90),
     Row("allow before deny", [allow_all(90), acl_entry(100, "deny", egress=OUT, ports=HTTPS)], None),
     Row(

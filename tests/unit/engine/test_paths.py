@@ -63,15 +63,22 @@ def test_allowed_names_are_sorted_and_complete() -> None:
     assert {"vpc_id", "cidr_block", "enable_dns_support", "enable_dns_hostnames", "name_tag", "tags"} <= set(allowed)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: paths.py _attributes walks BaseModel's own properties, so pydantic "
-    "internals (model_extra, model_fields_set) are offered as path names and accepted in rules",
-)
-def test_pydantic_internals_are_not_paths() -> None:
+PYDANTIC_INTERNALS = ("model_extra", "model_fields_set", "model_fields", "model_computed_fields", "model_config")
+
+
+@pytest.mark.parametrize("name", PYDANTIC_INTERNALS)
+def test_pydantic_internals_are_not_paths(name: str) -> None:
     with pytest.raises(PathError) as raised:
-        validate_path(Vpc, "model_fields_set")
-    assert "model_extra" not in str(raised.value)
+        validate_path(Vpc, name)
+    assert str(raised.value).startswith(f"'{name}': Vpc has no '{name}'; expected one of: "), str(raised.value)
+    offered = set(str(raised.value).split("expected one of: ")[1].split(", "))
+    assert not offered & set(PYDANTIC_INTERNALS), offered
+
+
+@pytest.mark.parametrize("path", [f"vpc.{name}" for name in PYDANTIC_INTERNALS])
+def test_pydantic_internals_are_not_paths_below_the_root(path: str) -> None:
+    with pytest.raises(PathError, match=r"Vpc has no 'model_"):
+        validate_path(Workload, path)
 
 
 def workload(scenario: Scenario) -> Any:

@@ -104,7 +104,7 @@ def test_strict_content_security_policy(page: Page) -> None:
     assert page.raw["style"][0] == (TEMPLATES / "report.css").read_text(encoding="utf-8")
     scripts = page.tags("script")
     assert [s.get("type") for s in scripts] == ["application/json", None]
-    assert json.loads(data)["gb"] == 100.0
+    assert json.loads(data)["costs"]["gb"] == 100.0
 
 
 def test_script_uses_no_dynamic_code_or_network() -> None:

@@ -72,7 +72,8 @@ def test_script_data_block_is_json_with_markup_characters_escaped(page: Page, ht
     assert "<" not in raw and ">" not in raw and "&" not in raw and "'" not in raw
     assert "\\u003c/script\\u003e" in raw
     data = json.loads(raw)
-    assert data["vpcs"][0]["key"] == f"111122223333/eu-west-1/vpc-{PAYLOAD}"
+    assert data["costs"]["vpcs"][0]["key"] == f"111122223333/eu-west-1/vpc-{PAYLOAD}"
+    assert visible(f"VPCE001 endpoint-required {PAYLOAD}: title {PAYLOAD}") in data["rules"]
 
 
 def test_tojson_escapes_a_script_breakout() -> None:

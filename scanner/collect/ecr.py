@@ -1,0 +1,51 @@
+"""ECR: the repository policy of each image repository in another account.
+
+Pulling from another account's repository needs that repository's policy to allow the execution role
+(or its account) as well as the role's own policies. Repositories of the scanned account are not read:
+there the role's identity policies decide on their own. No policy (RepositoryPolicyNotFoundException)
+is data; any other failure is recorded with the repository ARN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scanner.collect.calls import CallContext, counted, error_code
+from scanner.inventory.iam import RepositoryPolicy
+
+# The ECR client is typed Any: types-boto3's `ecr` stubs are not among the project's test extras.
+ECRClient = Any
+
+SERVICE = "ecr"
+
+ACTIONS = ["ecr:GetRepositoryPolicy"]
+
+NO_POLICY = "RepositoryPolicyNotFoundException"
+
+
+def collect_repository_policies(ctx: CallContext, ecr: ECRClient, repository_arns: Sequence[str]) -> list[RepositoryPolicy]:
+    """`repository_arns` (`arn:P:ecr:R:A:repository/NAME`) all in the context's region."""
+    wanted = list(dict.fromkeys(repository_arns))
+    if not wanted:
+        return []
+    ctx.stage(SERVICE, "GetRepositoryPolicy", counted(wanted, "repository"))
+    policies: list[RepositoryPolicy] = []
+    for arn in wanted:
+        fields = arn.split(":", 5)
+        registry, name = fields[4], fields[5].removeprefix("repository/")
+        try:
+            response = ecr.get_repository_policy(registryId=registry, repositoryName=name)
+        except ClientError as exc:
+            if error_code(exc) == NO_POLICY:
+                policies.append(RepositoryPolicy(repository_arn=arn, policy=None))
+            else:
+                ctx.record_exception(SERVICE, "GetRepositoryPolicy", exc, arn)
+            continue
+        except BotoCoreError as exc:
+            ctx.record_exception(SERVICE, "GetRepositoryPolicy", exc, arn)
+            continue
+        policies.append(RepositoryPolicy(repository_arn=arn, policy=response.get("policyText")))
+    return policies
