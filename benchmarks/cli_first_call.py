@@ -35,13 +35,20 @@ def first_request_seconds() -> float:
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}", AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="x",
-               AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1", AWS_CONFIG_FILE=os.devnull,
-               AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    env.update(
+        AWS_ENDPOINT_URL=f"http://127.0.0.1:{port}",
+        AWS_ACCESS_KEY_ID="x",
+        AWS_SECRET_ACCESS_KEY="x",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_MAX_ATTEMPTS="1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
     command = shutil.which("vpce-scan", path=os.path.dirname(sys.executable)) or "vpce-scan"
     started = time.perf_counter()
-    process = subprocess.Popen([command, "--region", "us-east-1"], env=env, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [command, "--region", "us-east-1"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     thread.join(timeout=30)
     process.kill()
     process.wait()
@@ -55,8 +62,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     runs = [first_request_seconds() for _ in range(parser.parse_args().runs)]
-    print(f"vpce-scan start -> first API request: median {statistics.median(runs):.3f} s "
-          f"(min {min(runs):.3f}, max {max(runs):.3f}, {len(runs)} runs)")
+    print(
+        f"vpce-scan start -> first API request: median {statistics.median(runs):.3f} s "
+        f"(min {min(runs):.3f}, max {max(runs):.3f}, {len(runs)} runs)"
+    )
 
 
 if __name__ == "__main__":

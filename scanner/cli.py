@@ -71,6 +71,18 @@ def _parser() -> argparse.ArgumentParser:
             help="SARIF automationDetails.id, one per account/scan uploaded for a commit ('/' appended; "
             "default vpce-scan/<source>/<accounts>/<regions>/)",
         )
+        p.add_argument(
+            "--prices",
+            type=Path,
+            metavar="FILE",
+            help="HTML cost panel: a YAML/JSON price table overriding the bundled us-east-1 list prices",
+        )
+        p.add_argument(
+            "--nat-gb-per-month",
+            type=float,
+            metavar="GB",
+            help="HTML cost panel: traffic assumed through NAT or the endpoints per VPC and month (default 100)",
+        )
 
     scan = sub.add_parser("scan", help="scan an account, an inventory file or the demo (the default command)")
     aws_options(scan)
@@ -94,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SG",
         help="extra security group VPCE004 accepts on endpoint groups (repeatable)",
     )
+    scan.add_argument(
+        "--verify-live",
+        action="store_true",
+        help="cross-check VPCE007 with iam:SimulatePrincipalPolicy (identity, boundary and SCP layers; "
+        "needs iam:SimulatePrincipalPolicy); disagreements become ERROR",
+    )
 
     collect = sub.add_parser("collect", help="collect the inventory and write it as JSON")
     aws_options(collect)
@@ -104,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     listing = rules_sub.add_parser("list", help="print the rule catalogue")
     listing.add_argument("--rules", action="append", type=Path, metavar="DIR")
     rules_sub.add_parser("schema", help="print the JSON Schema of a rule file")
+    rules_sub.add_parser("docs", help="print the rule catalogue as Markdown (docs/rules.md)")
 
     report = sub.add_parser("report", help="render a saved JSON result again, without AWS access")
     report.add_argument(
@@ -156,6 +175,10 @@ def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]
         from scanner.report.sarif import sarif_category
 
         sarif_category(args.sarif_category)
+    if args.prices is not None:
+        from scanner.report.prices import load_price_table
+
+        load_price_table(args.prices)  # a bad price file is a usage error before any scan starts
     return list(zip(formats, outputs, strict=True))
 
 
@@ -164,7 +187,13 @@ def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[t
 
     for fmt, output in targets:
         colour = fmt == "text" and output is None and sys.stdout.isatty()
-        options = RenderOptions(colour=colour, show_passed=args.show_passed, sarif_category=args.sarif_category)
+        options = RenderOptions(
+            colour=colour,
+            show_passed=args.show_passed,
+            sarif_category=args.sarif_category,
+            prices_path=args.prices,
+            nat_gb_per_month=args.nat_gb_per_month,
+        )
         _write(render(result, fmt, options), output)
 
 
@@ -189,6 +218,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         fail_on=args.fail_on,
         baseline=() if baseline == ("none",) else baseline,
         params={**DEFAULT_PARAMS, "endpoint_allowed_sources": list(args.allow_endpoint_source or [])},
+        verify_live=args.verify_live,
     )
     progress = _progress()
     result = scan(config, progress=progress)  # type: ignore[arg-type]
@@ -265,6 +295,11 @@ def _run_rules(args: argparse.Namespace) -> int:
 
     if args.rules_command == "schema":
         print(json.dumps(RuleSpec.model_json_schema(by_alias=True), indent=2))
+        return EXIT_OK
+    if args.rules_command == "docs":
+        from scanner.report.catalogue import render_rule_docs
+
+        sys.stdout.write(render_rule_docs(load_rules([bundled_path("rules")])))
         return EXIT_OK
     rules = load_rules([bundled_path("rules"), *(args.rules or [])])
     for rule in rules:

@@ -37,6 +37,8 @@ class ScanConfig:
     fail_on: Severity = Severity.LOW
     baseline: tuple[str, ...] = ("sts",)
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
+    # Cross-check VPCE007 with live iam:SimulatePrincipalPolicy (live scans only; see collect/simulate.py).
+    verify_live: bool = False
 
     @property
     def all_rule_dirs(self) -> tuple[Path, ...]:

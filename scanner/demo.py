@@ -6,23 +6,35 @@ boto3's response shapes, so a newcomer sees real output without an AWS account.
   DNS, an endpoint group open to the VPC CIDR, S3 gateway on one of two route tables, a standalone
   nightly task family.
 - analytics (vpc-0c33...): one AZ, a Docker Hub image, a network ACL that drops the return traffic,
-  tasks with a public IP.
+  tasks with a public IP, a logs endpoint whose policy admits only another role.
+
+The execution roles: payments-api's may read its secret (under a customer managed key) and parameter;
+orders-api's has only the AWS managed execution policy, so it cannot read its database secret. The
+account is in an organization whose SCPs allow everything but leaving it.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.inventory.iam import Role
+from scanner.inventory.iam import KmsKey, ManagedPolicy, Role, SecretMetadata, ServiceControlPolicies, SsmParameter
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 
 ACCOUNT = "111122223333"
+ORGANIZATION = "o-a1b2c3d4e5"
 REGION = "eu-west-1"
 ECR = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
 S3_PREFIX_LIST = "pl-6da54004"
 S3_CIDRS = ["52.218.0.0/17", "3.5.64.0/21", "3.5.72.0/23"]
 Json = dict[str, Any]
+_FULL_ACCESS: Json = {
+    "Version": "2008-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+ECS_EXECUTION_POLICY_ARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+PAYMENTS_KEY = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/3f0b2a4e-6c1d-4e8f-9a7b-2d5c8e1f4a60"
 
 
 def _arn(service: str, resource: str) -> str:
@@ -150,6 +162,7 @@ class _Region:
         private_dns: bool = True,
         route_tables: list[str] | None = None,
         state: str = "available",
+        policy: Json | None = None,
     ) -> None:
         gateway = route_tables is not None
         self.add(
@@ -165,8 +178,7 @@ class _Region:
                 "Groups": [{"GroupId": g} for g in groups or []],
                 "PrivateDnsEnabled": False if gateway else private_dns,
                 "OwnerId": ACCOUNT,
-                "PolicyDocument": '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
-                '"Action":"*","Resource":"*"}]}',
+                "PolicyDocument": json.dumps(policy or _FULL_ACCESS, separators=(",", ":")),
             },
         )
         if gateway:
@@ -432,6 +444,18 @@ def _analytics(r: _Region) -> None:
         [_https_from("sg-0c33000000000task")],
         _EGRESS_ALL,
     )
+    # The logs endpoint's policy was copied from another team's VPC: it admits only their role.
+    other_team = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/reporting-execution"},
+                "Action": "logs:*",
+                "Resource": "*",
+            }
+        ],
+    }
     for index, service in enumerate(("ecr.api", "ecr.dkr", "logs", "sts")):
         r.endpoint(
             f"vpce-0c330000000000{index:03d}",
@@ -439,6 +463,7 @@ def _analytics(r: _Region) -> None:
             service,
             subnets=[subnet],
             groups=["sg-0c33000000endpoint"],
+            policy=other_team if service == "logs" else None,
         )
     r.endpoint("vpce-0c33000000000s3gw", vpc, "s3", route_tables=["rtb-0c33000000000001"])
     r.task_definition("analytics-worker", "docker.io/grafana/loki:3.2.1")
@@ -470,19 +495,6 @@ def demo_inventory() -> Inventory:
     )
     region.add("clusters", {"clusterArn": _arn("ecs", "cluster/prod"), "clusterName": "prod"})
     region.add("clusters", {"clusterArn": _arn("ecs", "cluster/batch"), "clusterName": "batch"})
-    roles = [
-        {
-            "RoleName": f"{family}-execution",
-            "Arn": f"arn:aws:iam::{ACCOUNT}:role/{family}-execution",
-            "AttachedPolicies": [
-                {
-                    "PolicyArn": "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
-                    "PolicyName": "AmazonECSTaskExecutionRolePolicy",
-                }
-            ],
-        }
-        for family in ("payments-api", "orders-api", "nightly-report", "analytics-worker")
-    ]
     return Inventory(
         source="demo",
         collected_at=datetime(2026, 11, 2, 6, 17, tzinfo=UTC),
@@ -490,7 +502,154 @@ def demo_inventory() -> Inventory:
             AccountInventory(
                 account_id=ACCOUNT,
                 regions=[RegionInventory.model_validate({"region": REGION, **region.data})],
-                roles=[Role.model_validate(r) for r in roles],
+                **_identity_and_secrets(),
             )
         ],
     )
+
+
+def _identity_and_secrets() -> dict[str, object]:
+    """Execution roles, their policies, the referenced secrets, parameters and keys, and the SCPs."""
+    managed = {"PolicyArn": ECS_EXECUTION_POLICY_ARN, "PolicyName": "AmazonECSTaskExecutionRolePolicy"}
+    roles = [
+        {
+            "RoleName": f"{family}-execution",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/{family}-execution",
+            "AttachedPolicies": [managed],
+        }
+        for family in ("orders-api", "nightly-report", "analytics-worker")
+    ]
+    payments_grant = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadOwnSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": _arn("secretsmanager", "secret:prod/payments/*"),
+            },
+            {
+                "Sid": "ReadOwnParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": _arn("ssm", "parameter/prod/payments/*"),
+            },
+            {"Sid": "DecryptOwnKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": PAYMENTS_KEY},
+        ],
+    }
+    roles.append(
+        {
+            "RoleName": "payments-api-execution",
+            "Arn": f"arn:aws:iam::{ACCOUNT}:role/payments-api-execution",
+            "AttachedPolicies": [managed],
+            "InlinePolicies": [{"PolicyName": "payments-secrets", "PolicyDocument": payments_grant}],
+        }
+    )
+    execution_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Resource": "*",
+                "Action": [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                ],
+            }
+        ],
+    }
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "EnableIAMPolicies",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+    full_access = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    deny_leaving = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}],
+    }
+    return {
+        "roles": [Role.model_validate(r) for r in roles],
+        "managed_policies": [
+            ManagedPolicy.model_validate(
+                {
+                    "Arn": ECS_EXECUTION_POLICY_ARN,
+                    "PolicyName": "AmazonECSTaskExecutionRolePolicy",
+                    "DefaultVersionId": "v1",
+                    "Document": execution_policy,
+                }
+            )
+        ],
+        "secrets": [
+            SecretMetadata.model_validate(
+                {
+                    "ARN": _arn("secretsmanager", "secret:prod/payments/db-AbCdEf"),
+                    "Name": "prod/payments/db",
+                    "KmsKeyId": PAYMENTS_KEY,
+                    "KmsKeyArn": PAYMENTS_KEY,
+                }
+            ),
+            SecretMetadata.model_validate(
+                {"ARN": _arn("secretsmanager", "secret:prod/orders/db-Q1w2E3"), "Name": "prod/orders/db"}
+            ),
+        ],
+        "ssm_parameters": [
+            SsmParameter.model_validate(
+                {
+                    "ARN": _arn("ssm", "parameter/prod/payments/stripe-key"),
+                    "Name": "/prod/payments/stripe-key",
+                    "Type": "SecureString",
+                    "KeyId": "alias/aws/ssm",
+                }
+            )
+        ],
+        "kms_keys": [
+            KmsKey.model_validate(
+                {
+                    "Arn": PAYMENTS_KEY,
+                    "KeyId": PAYMENTS_KEY.rsplit("/", 1)[1],
+                    "KeyManager": "CUSTOMER",
+                    "KeyState": "Enabled",
+                    "KeyPolicy": key_policy,
+                }
+            )
+        ],
+        "service_control_policies": ServiceControlPolicies.model_validate(
+            {
+                "status": "collected",
+                "organization_id": ORGANIZATION,
+                "management_account_id": "999988887777",
+                "levels": [
+                    {
+                        "target_id": "r-a1b2",
+                        "target_type": "ROOT",
+                        "policies": [{"id": "p-FullAWSAccess", "name": "FullAWSAccess", "content": full_access}],
+                    },
+                    {
+                        "target_id": "ou-a1b2-workloads",
+                        "target_type": "ORGANIZATIONAL_UNIT",
+                        "policies": [
+                            {"id": "p-FullAWSAccess", "name": "FullAWSAccess", "content": full_access},
+                            {"id": "p-denyleave1", "name": "DenyLeavingTheOrganization", "content": deny_leaving},
+                        ],
+                    },
+                    {
+                        "target_id": ACCOUNT,
+                        "target_type": "ACCOUNT",
+                        "policies": [{"id": "p-FullAWSAccess", "name": "FullAWSAccess", "content": full_access}],
+                    },
+                ],
+            }
+        ),
+    }

@@ -67,9 +67,15 @@ def obtain_inventory(config: ScanConfig, progress: Callable[[str], None] | None 
 
 
 def scan(config: ScanConfig, progress: Callable[[str], None] | None = None) -> ScanResult:
+    if config.verify_live and (config.demo or config.inventory_path is not None):
+        raise UsageError("--verify-live needs a live scan (not --demo or --inventory)")
     rules = select_rules(load_rules(config.all_rule_dirs), config.select, config.ignore)
     started = datetime.now(UTC)
     inventory = obtain_inventory(config, progress)
+    if config.verify_live:
+        from scanner.collect.simulate import verify_live
+
+        inventory = verify_live(inventory, config.profile, progress)
     return evaluate_inventory(rules, inventory, config, started)
 
 

@@ -463,3 +463,60 @@ def _execution_policy(account_id: str, region: str, secret_arn: str, log_group: 
             {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
         ],
     }
+
+
+def add_fargate_service(
+    session: boto3.Session,
+    shared: SharedFixture,
+    vpc: ScenarioFixture,
+    name: str,
+    execution_role: str,
+    *,
+    secrets: Iterable[tuple[str, str]] = (),
+    endpoint_url: str | None = None,
+) -> str:
+    """Another Fargate service in `vpc` (its subnets and task group), with its own task definition and
+    execution role (ARN or name), the shared ECR image and log group, and `secrets` (name, valueFrom)."""
+    ecs = session.client("ecs", region_name=shared.region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
+    task_definition_arn = ecs.register_task_definition(
+        family=name,
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        executionRoleArn=execution_role,
+        containerDefinitions=[
+            {
+                "name": "app",
+                "image": f"{shared.repository_uri}:1",
+                "memory": 512,
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {
+                        "awslogs-group": shared.log_group,
+                        "awslogs-region": shared.region,
+                        "awslogs-stream-prefix": name,
+                    },
+                },
+                "secrets": [{"name": n, "valueFrom": v} for n, v in secrets],
+            }
+        ],
+    )["taskDefinition"]["taskDefinitionArn"]
+    return str(
+        ecs.create_service(
+            cluster=shared.cluster_arn,
+            serviceName=name,
+            taskDefinition=task_definition_arn,
+            desiredCount=1,
+            launchType="FARGATE",
+            platformVersion="LATEST",
+            networkConfiguration={
+                "awsvpcConfiguration": {
+                    "subnets": list(vpc.subnet_ids),
+                    "securityGroups": [vpc.task_sg_id],
+                    "assignPublicIp": "DISABLED",
+                }
+            },
+        )["service"]["serviceArn"]
+    )

@@ -11,6 +11,7 @@ Run `python tests/builders.py` to rewrite the canonical inventories in tests/fix
 from __future__ import annotations
 
 import copy
+import json
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -50,7 +51,13 @@ SERVICE_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:service/{CLUSTER}/{SERVICE}"
 FAMILY = "api"
 REVISION = 3
 TASK_DEFINITION_ARN = f"arn:aws:ecs:{REGION}:{ACCOUNT}:task-definition/{FAMILY}:{REVISION}"
-EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/{FAMILY}-execution"
+EXECUTION_ROLE_NAME = f"{FAMILY}-execution"
+EXECUTION_ROLE = f"arn:aws:iam::{ACCOUNT}:role/{EXECUTION_ROLE_NAME}"
+ECS_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+ECS_TASKS_TRUST: Json = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
 
 # What the compliant service needs: its ECR image (ecr.api, ecr.dkr, s3), awslogs (logs), baseline (sts).
 NEEDED = ("ecr.api", "ecr.dkr", "logs", "s3", "sts")
@@ -162,6 +169,8 @@ class Scenario:
         self.region = region
         self.data: dict[str, list[Json]] = {}
         self.errors: list[CollectionErrorRecord] = []
+        # AccountInventory fields beyond regions and errors (roles, secrets, SCPs, ...), by field name.
+        self.account_data: dict[str, Any] = {}
 
     # ---- generic access -------------------------------------------------------------------------------
 
@@ -484,6 +493,124 @@ class Scenario:
             )
         return item
 
+    # ---- IAM and what the execution role reads (account level) ------------------------------------------
+
+    def add_account(self, field_name: str, item: Any) -> Any:
+        self.account_data.setdefault(field_name, []).append(item)
+        return item
+
+    def role(
+        self,
+        name: str = EXECUTION_ROLE_NAME,
+        *,
+        inline: dict[str, Json] | None = None,
+        attached: Sequence[str] = (),
+        boundary: str | None = None,
+        tags: dict[str, str] | None = None,
+        path: str = "/",
+    ) -> Json:
+        """An IAM role as GetRole returns it, with its inline policy documents and attached policy ARNs."""
+        item: Json = {
+            "RoleName": name,
+            "Arn": f"arn:aws:iam::{self.account}:role{path}{name}",
+            "Path": path,
+            "AssumeRolePolicyDocument": copy.deepcopy(ECS_TASKS_TRUST),
+            "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()],
+            "InlinePolicies": [{"PolicyName": n, "PolicyDocument": d} for n, d in (inline or {}).items()],
+            "AttachedPolicies": [{"PolicyArn": a, "PolicyName": a.rsplit("/", 1)[-1]} for a in attached],
+        }
+        if boundary is not None:
+            item["PermissionsBoundary"] = {"PermissionsBoundaryArn": boundary, "PermissionsBoundaryType": "Policy"}
+        return self.add_account("roles", item)
+
+    def get_role(self, name: str = EXECUTION_ROLE_NAME) -> Json:
+        return next(r for r in self.account_data.get("roles", []) if r["RoleName"] == name)
+
+    def managed_policy(self, arn: str, document: Json | None, version: str = "v1") -> Json:
+        """A managed policy with its default version's document (None: GetPolicyVersion failed)."""
+        item = {"Arn": arn, "PolicyName": arn.rsplit("/", 1)[-1], "DefaultVersionId": version, "Document": document}
+        return self.add_account("managed_policies", item)
+
+    def secret(
+        self,
+        name: str,
+        *,
+        suffix: str = "AbCdEf",
+        kms_key_id: str | None = None,
+        kms_key_arn: str | None = None,
+        policy: Json | str | None = None,
+        tags: dict[str, str] | None = None,
+        account: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """A described secret (DescribeSecret + GetResourcePolicy); returns its full ARN."""
+        arn = f"arn:aws:secretsmanager:{region or self.region}:{account or self.account}:secret:{name}-{suffix}"
+        item: Json = {"ARN": arn, "Name": name, "Tags": [{"Key": k, "Value": v} for k, v in (tags or {}).items()]}
+        if kms_key_id is not None:
+            item["KmsKeyId"] = kms_key_id
+            item["KmsKeyArn"] = kms_key_arn
+        if policy is not None:
+            item["ResourcePolicy"] = policy
+        self.add_account("secrets", item)
+        return arn
+
+    def kms_key(
+        self,
+        key_id: str,
+        *,
+        policy: Json | str | None,
+        manager: str = "CUSTOMER",
+        account: str | None = None,
+        region: str | None = None,
+    ) -> str:
+        """A described KMS key with its `default` key policy; returns its ARN."""
+        arn = f"arn:aws:kms:{region or self.region}:{account or self.account}:key/{key_id}"
+        self.add_account(
+            "kms_keys",
+            {"Arn": arn, "KeyId": key_id, "KeyManager": manager, "KeyState": "Enabled", "KeyPolicy": policy},
+        )
+        return arn
+
+    def parameter(
+        self, name: str, *, type_: str = "String", key_id: str | None = None, kms_key_arn: str | None = None
+    ) -> str:
+        """A described SSM parameter; returns its ARN."""
+        arn = f"arn:aws:ssm:{self.region}:{self.account}:parameter/{name.lstrip('/')}"
+        item: Json = {"ARN": arn, "Name": name, "Type": type_}
+        if key_id is not None:
+            item["KeyId"] = key_id
+            item["KmsKeyArn"] = kms_key_arn
+        self.add_account("ssm_parameters", item)
+        return arn
+
+    def repository_policy(self, repository_arn: str, policy: Json | str | None) -> None:
+        self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy})
+
+    def missing(self, field_name: str, reference: str) -> None:
+        """`missing_roles`, `missing_secrets` or `missing_parameters`: looked up, and not there."""
+        self.add_account(field_name, reference)
+
+    def scps(self, *levels: Sequence[Json], status: str = "collected", reason: str = "") -> None:
+        """The SCP levels from the root down to the account, each a list of policy documents."""
+        types = ["ROOT", *["ORGANIZATIONAL_UNIT"] * max(len(levels) - 2, 0), "ACCOUNT"][: len(levels)]
+        self.account_data["service_control_policies"] = {
+            "status": status,
+            "organization_id": "o-exampleorgid",
+            "management_account_id": "999988887777",
+            "reason": reason,
+            "levels": [
+                {
+                    "target_id": f"level-{index}",
+                    "target_type": kind,
+                    "policies": [
+                        {"id": f"p-{index}{n}", "name": f"scp-{index}-{n}", "content": json.dumps(document)}
+                        for n, document in enumerate(policies)
+                    ],
+                }
+                for index, (kind, policies) in enumerate(zip(types, levels, strict=True))
+            ],
+        }
+
     # ---- collection errors ------------------------------------------------------------------------------
 
     def error(
@@ -516,14 +643,24 @@ class Scenario:
         """The inventory of this scenario's account; `more` adds other regions of the same account."""
         scenarios = (self, *more)
         assert all(m.account == self.account for m in more), "one account per inventory"
+        account_data: dict[str, Any] = {}
+        for m in scenarios:
+            for name, value in m.account_data.items():
+                if isinstance(value, list):
+                    account_data.setdefault(name, []).extend(copy.deepcopy(value))
+                else:
+                    account_data.setdefault(name, copy.deepcopy(value))
         return Inventory(
             source="fixture",
             collected_at=COLLECTED_AT,
             accounts=[
-                AccountInventory(
-                    account_id=self.account,
-                    regions=[m.region_inventory() for m in scenarios],
-                    errors=[e for m in scenarios for e in m.errors],
+                AccountInventory.model_validate(
+                    {
+                        "account_id": self.account,
+                        "regions": [m.region_inventory() for m in scenarios],
+                        "errors": [e for m in scenarios for e in m.errors],
+                        **account_data,
+                    }
                 )
             ],
         )
@@ -592,13 +729,13 @@ def broken_network() -> Inventory:
         ],
     )
     s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["assignPublicIp"] = "ENABLED"
-    return s.build()
+    return with_execution_role(s).build()
 
 
 def incomplete() -> Inventory:
     """The compliant service, collected with gaps: the VPC's DNS attributes could not be read (AccessDenied),
     the S3 prefix-list entries were throttled, and in us-east-1 the ECS clusters could not be listed."""
-    s = Scenario.compliant()
+    s = with_execution_role(Scenario.compliant())
     vpc = s.get("vpcs", VPC)
     del vpc["EnableDnsSupport"], vpc["EnableDnsHostnames"]
     s.error("ec2", "DescribeVpcAttribute", resource_id=VPC)
@@ -609,9 +746,16 @@ def incomplete() -> Inventory:
     return s.build(us_east)
 
 
+def with_execution_role(s: Scenario) -> Scenario:
+    """The execution role with the AWS managed execution policy, in an account outside any organization."""
+    s.role(attached=[ECS_EXECUTION_POLICY])
+    s.account_data["service_control_policies"] = {"status": "not_in_organization"}
+    return s
+
+
 def canonical_inventories() -> dict[str, Inventory]:
     return {
-        "compliant": Scenario.compliant().build(),
+        "compliant": with_execution_role(Scenario.compliant()).build(),
         "broken-network": broken_network(),
         "incomplete": incomplete(),
     }

@@ -3,8 +3,10 @@
     collect(session, regions=None, *, all_regions=False, progress=None) -> Inventory
     required_actions() -> list[str]     the IAM actions the collectors call
 
-One module per service (`ec2`, `ecs`, `iam`), each declaring its `ACTIONS`; `calls` turns failed calls
-into `CollectionErrorRecord`s; `session` holds `collect` itself.
+One module per service (`ec2`, `ecs`, `iam`, `secrets`, `kms`, `ssm`, `ecr`, `organizations`), each
+declaring its `ACTIONS`; `dependencies` reads what task definitions reference (secrets, parameters, keys,
+other accounts' repository policies); `calls` turns failed calls into `CollectionErrorRecord`s; `session`
+holds `collect` itself; `simulate` is the optional `--verify-live` cross-check (iam:SimulatePrincipalPolicy).
 """
 
 from scanner.collect.account import collect_account

@@ -26,7 +26,9 @@ ACTIONS = ["ecr:GetRepositoryPolicy"]
 NO_POLICY = "RepositoryPolicyNotFoundException"
 
 
-def collect_repository_policies(ctx: CallContext, ecr: ECRClient, repository_arns: Sequence[str]) -> list[RepositoryPolicy]:
+def collect_repository_policies(
+    ctx: CallContext, ecr: ECRClient, repository_arns: Sequence[str]
+) -> list[RepositoryPolicy]:
     """`repository_arns` (`arn:P:ecr:R:A:repository/NAME`) all in the context's region."""
     wanted = list(dict.fromkeys(repository_arns))
     if not wanted:

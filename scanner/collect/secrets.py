@@ -55,9 +55,7 @@ def collect_secrets(ctx: CallContext, client: SecretsManagerClient, secret_ids: 
         except BotoCoreError as exc:
             ctx.record_exception(SERVICE, "DescribeSecret", exc, secret_id)
             continue
-        for secret in ctx.parse(
-            SecretMetadata, [response], service=SERVICE, operation="DescribeSecret", id_key="ARN"
-        ):
+        for secret in ctx.parse(SecretMetadata, [response], service=SERVICE, operation="DescribeSecret", id_key="ARN"):
             by_arn.setdefault(secret.arn, secret)
     for arn, secret in by_arn.items():
         policy = ctx.call(SERVICE, "GetResourcePolicy", partial(client.get_resource_policy, SecretId=arn), arn)

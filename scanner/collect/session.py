@@ -3,7 +3,9 @@
 Order of work: check credentials and region locally (no request), `sts:GetCallerIdentity` for the
 account and partition, the regions (explicit, enabled via `ec2:DescribeRegions`, or the session's),
 then every region (in parallel threads when there are several: EC2 network, ECS, task ENIs, VPC DNS
-attributes), then the execution roles once for the account (IAM is global).
+attributes), then the execution roles once for the account (IAM is global) with their policies and
+the managed policy documents, then what the task definitions reference (secrets, parameters, KMS keys,
+other accounts' ECR repository policies; `dependencies`), then the organization's SCPs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scanner.collect import ec2, ecs, iam
+from scanner.collect import dependencies, ec2, ecs, iam, organizations
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, error_code, error_message
 from scanner.errors import CollectionError, CredentialsError, UsageError
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
@@ -51,7 +53,7 @@ MAX_REGION_THREADS = 8
 
 def required_actions() -> list[str]:
     """The IAM actions `collect()` may call: the least-privilege policy of a scanning role."""
-    return sorted({*ACTIONS, *ec2.ACTIONS, *ecs.ACTIONS, *iam.ACTIONS})
+    return sorted({*ACTIONS, *ec2.ACTIONS, *ecs.ACTIONS, *iam.ACTIONS, *dependencies.ACTIONS, *organizations.ACTIONS})
 
 
 def collect(
@@ -93,7 +95,13 @@ def collect(
         if td.execution_role_arn
     ]
     iam_ctx = CallContext(account_id, GLOBAL, progress)
-    roles = iam.collect_roles(iam_ctx, session.client("iam", region_name=bootstrap, config=CLIENT_CONFIG), references)
+    iam_client = session.client("iam", region_name=bootstrap, config=CLIENT_CONFIG)
+    roles = iam.collect_roles(iam_ctx, iam_client, references)
+    role_list = iam.collect_role_policies(iam_ctx, iam_client, roles.roles)
+    managed = iam.collect_managed_policies(iam_ctx, iam_client, iam.managed_policy_arns(role_list))
+    needed = dependencies.collect_dependencies(session, account_id, partition, region_inventories, progress)
+    org_client = session.client("organizations", region_name=bootstrap, config=CLIENT_CONFIG)
+    scps = organizations.collect_scps(iam_ctx, org_client, account_id)
     return Inventory(
         collected_at=started,
         accounts=[
@@ -101,9 +109,17 @@ def collect(
                 account_id=account_id,
                 partition=partition,
                 regions=region_inventories,
-                roles=roles.roles,
+                roles=role_list,
                 missing_roles=roles.missing,
-                errors=errors + iam_ctx.errors,
+                errors=errors + needed.errors + iam_ctx.errors,
+                managed_policies=managed,
+                secrets=needed.secrets,
+                missing_secrets=needed.missing_secrets,
+                ssm_parameters=needed.parameters,
+                missing_parameters=needed.missing_parameters,
+                kms_keys=needed.kms_keys,
+                repository_policies=needed.repository_policies,
+                service_control_policies=scps,
             )
         ],
     )

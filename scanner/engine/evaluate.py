@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from scanner.config import DEFAULT_PARAMS
 from scanner.engine.checks import KINDS, CheckContext, Outcome, Verdict, run_check
 from scanner.engine.checks.base import all_hold
 from scanner.engine.loader import Rule, _walk_checks
-from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo
+from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo, Vars
 from scanner.inventory.root import Inventory
 from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads, endpoints_in_use, workload_needs
 from scanner.results import CollectionErrorRecord, Result, Severity, Status
@@ -62,7 +63,7 @@ def _matching_errors(
     ]
 
 
-def _render(template: str, values: dict[str, str]) -> str:
+def _render(template: str, values: Mapping[str, str]) -> str:
     return string.Template(template).safe_substitute(values)
 
 
@@ -101,7 +102,7 @@ class _Results:
         messages: list[str] = []
         remediation: list[str] = []
         for problem in outcome.problems:
-            values = {**info.vars, **problem.vars}
+            values = ChainMap(problem.vars, info.vars)
             messages.append(_render(spec.messages[problem.code], values))
             for command in spec.fix.get(problem.code, []):
                 rendered = _render(command, values)
@@ -134,7 +135,7 @@ def _listing_errors(rule: Rule, context: ScanContext, results: _Results) -> list
                 "region" if not arn else "ecs_cluster",
                 None,
                 error.action,
-                {},
+                Vars(),
             )
             message = f"{spec.id} could not list its subjects in {scope}: {error.describe()}."
             found.append(

@@ -167,6 +167,22 @@ class NaclAllowsCheck(_Check):
     )
 
 
+class RoleAllowsCheck(_Check):
+    """The workload's execution role may make every call its task makes at start-up (offline IAM evaluation).
+
+    `scps`: `when_readable` evaluates the organization's SCPs when the scan could read them and says so
+    in the evidence when it could not; `required` makes unreadable SCPs an ERROR."""
+
+    kind: Literal["role_allows"]
+    scps: Literal["required", "when_readable"] = "when_readable"
+
+
+class EndpointPolicyAllowsCheck(_Check):
+    """The needed endpoint's policy allows every call the workload makes through it."""
+
+    kind: Literal["endpoint_policy_allows"]
+
+
 class AllOfCheck(_Check):
     """Every listed check holds."""
 
@@ -193,6 +209,8 @@ CheckSpec = Annotated[
     | SgEgressAllowsCheck
     | NoRouteToCheck
     | NaclAllowsCheck
+    | RoleAllowsCheck
+    | EndpointPolicyAllowsCheck
     | AllOfCheck
     | EachCheck,
     Field(discriminator="kind"),

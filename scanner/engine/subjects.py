@@ -3,7 +3,7 @@ context, gives their identity (for results) and the template variables their mes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 from scanner.inventory.images import ImageRef
@@ -29,6 +29,38 @@ class WorkloadImage:
     ref: ImageRef
 
 
+class Vars(MutableMapping[str, str]):
+    """Template variables: plain values, plus values computed only when a template asks for them
+    (a passing result renders one short sentence; most variables serve only the fixes of FAILs)."""
+
+    def __init__(self, values: dict[str, str] | None = None, lazy: dict[str, Callable[[], str]] | None = None):
+        self._values = dict(values or {})
+        self._lazy = dict(lazy or {})
+
+    def __getitem__(self, key: str) -> str:
+        if key not in self._values:
+            if key not in self._lazy:
+                raise KeyError(key)
+            self._values[key] = self._lazy.pop(key)()
+        return self._values[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        self._values[key] = value
+        self._lazy.pop(key, None)
+
+    def __delitem__(self, key: str) -> None:
+        if key in self._values:
+            del self._values[key]
+        else:
+            del self._lazy[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*self._values, *self._lazy])
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._lazy)
+
+
 @dataclass
 class SubjectInfo:
     account: str
@@ -38,7 +70,7 @@ class SubjectInfo:
     resource_type: str
     workload: str | None
     qualifier: str
-    vars: dict[str, str]
+    vars: Vars
     # Ids whose resource-scoped collection errors concern this subject.
     related_ids: set[str] = field(default_factory=set)
     # Data the derivation could not resolve: the rule reports ERROR.
@@ -82,9 +114,9 @@ def _one_subnet_per_az(subnets: list[Subnet]) -> list[str]:
     return [chosen[az] for az in sorted(chosen)]
 
 
-def workload_vars(w: Workload) -> dict[str, str]:
+def workload_vars(w: Workload) -> Vars:
     groups = w.security_group_ids
-    return {
+    values = {
         "account": w.account,
         "region": w.region,
         "partition": w.partition,
@@ -93,31 +125,37 @@ def workload_vars(w: Workload) -> dict[str, str]:
         "workload_kind": w.kind,
         "cluster": w.cluster_name,
         "cluster_arn": w.cluster_arn,
-        "vpc_id": w.vpc_id or "",
         "subnet_ids": " ".join(w.subnet_ids),
-        "subnet_ids_one_per_az": " ".join(_one_subnet_per_az(w.subnets)),
-        "availability_zones": " ".join(w.availability_zones),
         "security_group_ids": " ".join(groups),
         "security_group_id": groups[0] if groups else "",
         "assign_public_ip": w.assign_public_ip,
-        "network_configuration": _network_configuration(w),
         "task_definition_arn": w.task_definition_arn,
         "execution_role": w.execution_role or "",
-        "route_table_ids": " ".join(w.route_table_ids or []),
-        "spare_subnet_id": next(iter(w.spare_subnet_ids), ""),
-        "subnet_ids_with_spare": ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
-        "free_cidr": w.free_cidr or f"<a free CIDR block of {w.vpc_id or 'the VPC'}>",
-        "other_az": w.other_az or f"<an AZ of {w.region} other than {' '.join(w.availability_zones)}>",
         "security_group_ids_csv": ",".join(groups),
         "subnet_ids_csv": ",".join(w.subnet_ids),
-        "first_route_table_id": next(iter(w.route_table_ids or []), "<the route table of the workload's subnets>"),
     }
+    lazy: dict[str, Callable[[], str]] = {
+        "vpc_id": lambda: w.vpc_id or "",
+        "subnet_ids_one_per_az": lambda: " ".join(_one_subnet_per_az(w.subnets)),
+        "availability_zones": lambda: " ".join(w.availability_zones),
+        "network_configuration": lambda: _network_configuration(w),
+        "route_table_ids": lambda: " ".join(w.route_table_ids or []),
+        "spare_subnet_id": lambda: next(iter(w.spare_subnet_ids), ""),
+        "subnet_ids_with_spare": lambda: ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
+        "free_cidr": lambda: w.free_cidr or f"<a free CIDR block of {w.vpc_id or 'the VPC'}>",
+        "other_az": lambda: w.other_az or f"<an AZ of {w.region} other than {' '.join(w.availability_zones)}>",
+        "first_route_table_id": lambda: next(
+            iter(w.route_table_ids or []), "<the route table of the workload's subnets>"
+        ),
+    }
+    return Vars(values, lazy)
 
 
 def _workload_related(w: Workload) -> set[str]:
     related = {w.arn, w.task_definition_arn, w.cluster_arn, *w.subnet_ids, *w.security_group_ids}
     if w.execution_role:
-        related.add(w.execution_role)
+        # Errors are recorded against the role as written, its ARN or its bare name.
+        related.update({w.execution_role, w.execution_role.rsplit("/", 1)[-1]})
     if w.vpc_id:
         related.add(w.vpc_id)
     return related
@@ -207,18 +245,20 @@ def _endpoints_in_use(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
             resource_type="vpc_endpoint",
             workload=first.arn if len(used.workloads) == 1 else None,
             qualifier="",
-            vars={
-                "account": first.account,
-                "region": first.region,
-                "partition": first.partition,
-                "vpc_id": endpoint.vpc_id,
-                "endpoint_id": endpoint.vpc_endpoint_id,
-                "service_name": endpoint.service_name,
-                "endpoint_type": endpoint.vpc_endpoint_type,
-                "endpoint_security_group_ids": " ".join(groups),
-                "endpoint_azs": " ".join(used.endpoint_azs),
-                "workload_names": ", ".join(w.name for w in used.workloads),
-            },
+            vars=Vars(
+                {
+                    "account": first.account,
+                    "region": first.region,
+                    "partition": first.partition,
+                    "vpc_id": endpoint.vpc_id,
+                    "endpoint_id": endpoint.vpc_endpoint_id,
+                    "service_name": endpoint.service_name,
+                    "endpoint_type": endpoint.vpc_endpoint_type,
+                    "endpoint_security_group_ids": " ".join(groups),
+                    "endpoint_azs": " ".join(used.endpoint_azs),
+                    "workload_names": ", ".join(w.name for w in used.workloads),
+                }
+            ),
             related_ids={
                 endpoint.vpc_endpoint_id,
                 endpoint.vpc_id,
@@ -295,12 +335,14 @@ def _regional(ctx: ScanContext, kind: str) -> Iterator[tuple[object, SubjectInfo
                     resource_type=kind,
                     workload=None,
                     qualifier="",
-                    vars={
-                        "account": account.account_id,
-                        "region": region.region,
-                        "partition": account.partition,
-                        "resource_id": resource_id,
-                    },
+                    vars=Vars(
+                        {
+                            "account": account.account_id,
+                            "region": region.region,
+                            "partition": account.partition,
+                            "resource_id": resource_id,
+                        }
+                    ),
                     related_ids={resource_id},
                 )
                 yield item, info

@@ -11,9 +11,11 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import unquote
+
+from scanner.iam.matching import action_matches, is_match_all
 
 VARIABLES_VERSION = "2012-10-17"
 """The only policy language version in which `${...}` policy variables are substituted."""
@@ -62,11 +64,27 @@ class Statement:
     principals: Principals | None
     not_principals: Principals | None
     conditions: tuple[ConditionClause, ...]
+    is_unconditional: bool = field(init=False, repr=False, compare=False)
+    """A `Resource` entry made only of `*` and no Condition: once its action (and, on the resource side,
+    its principal) applies, the statement applies to every request, whatever the resource and context.
+    Most statements the evaluator meets are of this kind (managed policies, boundaries, SCPs), so it
+    skips the resource and condition tests for them; derived once here rather than per request."""
+
+    def __post_init__(self) -> None:
+        unconditional = not self.conditions and any(is_match_all(p) for p in self.resources or ())
+        object.__setattr__(self, "is_unconditional", unconditional)
 
     @property
     def label(self) -> str:
         """The Sid, or the position (`#0`) for statements without one."""
         return self.sid if self.sid else f"#{self.index}"
+
+    def covers_action(self, action: str) -> bool:
+        """Whether Action names `action` (or NotAction does not)."""
+        if self.actions is not None:
+            return any(action_matches(pattern, action) for pattern in self.actions)
+        assert self.not_actions is not None
+        return not any(action_matches(pattern, action) for pattern in self.not_actions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,10 +92,29 @@ class PolicyDocument:
     statements: tuple[Statement, ...]
     version: str | None = None
     id: str | None = None
+    _by_action: dict[str, tuple[Statement, ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    """Memo of `statements_for`, by action as requested. Not part of the document's value."""
 
     @property
     def resolves_variables(self) -> bool:
         return self.version == VARIABLES_VERSION
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction covers `action`, in document order.
+
+        Most statements of a policy name other actions than the one requested, and the action test
+        depends on nothing but the document and the action. A document is immutable and shared: the AWS
+        managed ECS policy, a boundary or an SCP serves thousands of requests of a handful of actions, so
+        the answer is kept per action (a scan asks about a dozen actions) and every later request only
+        looks at the statements that can apply to it. Concurrent first calls compute the same tuple.
+        """
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(statement for statement in self.statements if statement.covers_action(action))
+            self._by_action[action] = found
+        return found
 
 
 def parse_policy_document(raw: PolicyDocument | Mapping[str, object] | str) -> PolicyDocument:

@@ -57,7 +57,8 @@ def derive_needs(
                 builder.add("logs", f"container {container.name} logs with awslogs")
             references += [(s.name, s.value_from) for s in container.log_configuration.secret_options]
         if container.repository_credentials is not None:
-            references.append(("repositoryCredentials", container.repository_credentials.credentials_parameter))
+            # Private registry credentials are always a Secrets Manager secret, given by ARN or by name.
+            builder.add("secretsmanager", f"container {container.name} reads its registry credentials")
         for name, value_from in references:
             if is_secrets_manager_reference(value_from):
                 builder.add("secretsmanager", f"container {container.name} reads secret {name}")

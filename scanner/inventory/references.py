@@ -11,6 +11,8 @@ ECS accepts, for `secrets[].valueFrom`, `logConfiguration.secretOptions[].valueF
 * an SSM parameter ARN, `arn:P:ssm:R:A:parameter/NAME`, or a bare parameter name (`/prod/db` or
   `prod/db`) in the task's own region and account;
 * `/aws/reference/secretsmanager/NAME`: an SSM parameter that reads the Secrets Manager secret NAME.
+
+`repositoryCredentials.credentialsParameter` is always a Secrets Manager secret (an ARN or a name).
 """
 
 from __future__ import annotations
@@ -110,9 +112,22 @@ def task_references(
         pairs = [(s.name, s.value_from) for s in container.secrets]
         if container.log_configuration is not None:
             pairs += [(s.name, s.value_from) for s in container.log_configuration.secret_options]
-        if container.repository_credentials is not None:
-            pairs.append(("repositoryCredentials", container.repository_credentials.credentials_parameter))
         for name, value_from in pairs:
             yield parse_value_from(
                 value_from, container=container.name, name=name, region=region, account=account, partition=partition
             )
+        if container.repository_credentials is not None:
+            # Always a Secrets Manager secret: its ARN, or its name in the task's region and account.
+            value = container.repository_credentials.credentials_parameter
+            if value.startswith("arn:"):
+                yield parse_value_from(
+                    value,
+                    container=container.name,
+                    name="repositoryCredentials",
+                    region=region,
+                    account=account,
+                    partition=partition,
+                )
+            else:
+                secret = SecretId(value, region, account, partition)
+                yield SecretReference(container.name, "repositoryCredentials", value, "secretsmanager", secret, None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.images import ImageRef, parse_image
@@ -58,33 +59,33 @@ class Workload:
     # The needs bound to their endpoints; filled by `workload_needs`.
     bound_needs: list[WorkloadNeed] = field(default_factory=list, repr=False)
 
-    @property
+    @cached_property
     def subnets(self) -> list[Subnet]:
         return [self.inventory.subnet_by_id[s] for s in self.subnet_ids if s in self.inventory.subnet_by_id]
 
-    @property
+    @cached_property
     def vpc_id(self) -> str | None:
         subnets = self.subnets
         return subnets[0].vpc_id if subnets else None
 
-    @property
+    @cached_property
     def vpc(self) -> Vpc | None:
         vpc_id = self.vpc_id
         return self.inventory.vpc_by_id.get(vpc_id) if vpc_id else None
 
-    @property
+    @cached_property
     def availability_zones(self) -> list[str]:
         return sorted({s.availability_zone for s in self.subnets})
 
-    @property
+    @cached_property
     def subnet_paths(self) -> list[SubnetPath]:
         return [SubnetPath(s, self.inventory.route_table_for_subnet(s.subnet_id, s.vpc_id)) for s in self.subnets]
 
-    @property
+    @cached_property
     def security_groups(self) -> list[SecurityGroup]:
         return [self.inventory.sg_by_id[g] for g in self.security_group_ids if g in self.inventory.sg_by_id]
 
-    @property
+    @cached_property
     def route_table_ids(self) -> list[str] | None:
         """None when a subnet's route table is unknown: coverage cannot then be decided."""
         paths = self.subnet_paths
@@ -92,7 +93,7 @@ class Workload:
             return None
         return sorted({p.route_table.route_table_id for p in paths if p.route_table is not None})
 
-    @property
+    @cached_property
     def spare_subnet_ids(self) -> list[str]:
         """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets."""
         own_tables = set(self.route_table_ids or [])
@@ -106,14 +107,14 @@ class Workload:
                 spare.setdefault(subnet.availability_zone, subnet.subnet_id)
         return [spare[az] for az in sorted(spare)]
 
-    @property
+    @cached_property
     def other_az(self) -> str | None:
         """An AZ of the region (seen on any subnet) that the workload does not use."""
         used = set(self.availability_zones)
         seen = sorted({s.availability_zone for s in self.inventory.subnets})
         return next((az for az in seen if az not in used), None)
 
-    @property
+    @cached_property
     def free_cidr(self) -> str | None:
         """A free block of the VPC, the size of the workload's first subnet, for a new subnet."""
         vpc, subnets = self.vpc, self.subnets

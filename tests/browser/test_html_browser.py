@@ -45,8 +45,10 @@ def test_demo_report_opens_clean_and_is_screenshotted(open_report: OpenReport, t
     page = opened.page
     assert page.title() == "vpce-scan report: 111122223333 · eu-west-1"
     assert page.locator("#filters").is_visible()  # the script ran under the CSP
-    assert page.inner_text("#shown") == f"Showing 15 of {len(result.results)} results."
-    assert opened.visible_findings() == count(result, {Status.FAIL, Status.ERROR}) == 15
+    failing_or_error = sum(1 for r in result.results if r.status.value in ("fail", "error"))
+    assert failing_or_error > 0
+    assert page.inner_text("#shown") == f"Showing {failing_or_error} of {len(result.results)} results."
+    assert opened.visible_findings() == count(result, {Status.FAIL, Status.ERROR}) == failing_or_error
     assert page.locator("svg.diagram").count() == 4
     heading = page.locator("#f0 > h3")
     heading.hover()

@@ -22,8 +22,13 @@ from tests.awsfixtures import AccountFixture, build_account
 
 pytestmark = pytest.mark.server
 REGION = "us-east-1"
-BROKEN = ("missing-logs-endpoint", "ecr-dkr-private-dns-off", "nat-default-route", "endpoint-sg-open",
-          "docker-hub-image")
+BROKEN = (
+    "missing-logs-endpoint",
+    "ecr-dkr-private-dns-off",
+    "nat-default-route",
+    "endpoint-sg-open",
+    "docker-hub-image",
+)
 
 
 def _free_port() -> int:
@@ -86,8 +91,9 @@ def _expected(account: AccountFixture) -> set[tuple[str, str, str]]:
         ("VPCE006", nat.name, ""),
         ("VPCE011", hub.name, f"{hub.name}/app"),
     }
-    expected |= {("VPCE004", open_sg.endpoint_ids[s], "") for s in ("ecr.api", "ecr.dkr", "logs", "secretsmanager",
-                                                                      "sts")}
+    expected |= {
+        ("VPCE004", open_sg.endpoint_ids[s], "") for s in ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts")
+    }
     return expected
 
 
@@ -113,8 +119,14 @@ def test_compliant_account_exits_0(env: dict[str, str]) -> None:
 def test_collect_then_scan_offline_gives_identical_results(env: dict[str, str], tmp_path: Path) -> None:
     build_account(_session(env), REGION, ("compliant", "nat-default-route"), endpoint_url=env["AWS_ENDPOINT_URL"])
     inventory = tmp_path / "inventory.json"
-    done = subprocess.run([sys.executable, "-m", "scanner.cli", "collect", "--region", REGION, "-o", str(inventory)],
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "scanner.cli", "collect", "--region", REGION, "-o", str(inventory)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     live_code, live, _ = _scan(env)
     offline_code, offline, _ = _scan(env, "--inventory", str(inventory))

@@ -22,6 +22,8 @@ CATALOGUE = {
     "VPCE004": "endpoint-sg-ingress",
     "VPCE005": "task-sg-egress",
     "VPCE006": "subnet-no-internet-route",
+    "VPCE007": "execution-role-permissions",
+    "VPCE008": "endpoint-policy-allows",
     "VPCE009": "nacl-allows-endpoint-traffic",
     "VPCE010": "endpoint-multi-az",
     "VPCE011": "image-privately-pullable",
@@ -76,3 +78,23 @@ def test_rule_text_contains_no_executable_templating() -> None:
     for path in Path(RULES_DIR).glob("*.yaml"):
         text = path.read_text()
         assert not re.search(r"\{\{|\{%|__\w+__|\beval\b|\bexec\b", text), path
+
+
+def test_rule_docs_are_current(rules: list) -> None:  # type: ignore[type-arg]
+    from scanner.report.catalogue import render_rule_docs
+
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text()
+    assert committed == render_rule_docs(rules), "docs/rules.md is stale: run `vpce-scan rules docs > docs/rules.md`"
+    for rule in rules:
+        assert f"## {rule.id} {rule.spec.name}" in committed  # the anchor each SARIF helpUri points at
+
+
+def test_readme_lists_exactly_the_permissions_the_collector_needs() -> None:
+    from scanner.collect import required_actions
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    start = readme.index('"Action": [')
+    listed = json.loads("[" + readme[start + len('"Action": [') : readme.index("]", start)] + "]")
+    assert listed == required_actions(), "README's IAM policy is stale: paste `vpce-scan permissions`"
+    assert all(a.split(":")[1].startswith(("Describe", "Get", "List")) for a in listed), "read-only"
+    assert "secretsmanager:GetSecretValue" not in listed  # never reads secret values

@@ -185,3 +185,34 @@ def test_rules_list_and_schema(capsys: pytest.CaptureFixture[str]) -> None:
 def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "--format", "yaml")
     assert code == 2 and "invalid choice" in err
+
+
+def test_html_cost_options_reach_the_report(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("nat_gateway_per_gb: 0.5\n")
+    report = tmp_path / "r.html"
+    code, _, err = run(
+        capsys,
+        "--demo",
+        "--format",
+        "html",
+        "--output",
+        str(report),
+        "--prices",
+        str(prices),
+        "--nat-gb-per-month",
+        "1234",
+    )
+    assert code == 1, err
+    html = report.read_text()
+    assert "1234" in html and "0.5" in html
+
+
+def test_bad_price_file_fails_before_scanning(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("nat_hourly: 1\n")
+    code, out, err = run(
+        capsys, "--demo", "--format", "html", "--output", str(tmp_path / "r.html"), "--prices", str(prices)
+    )
+    assert code == 2 and out == "" and not (tmp_path / "r.html").exists()
+    assert err.count("\n") == 1 and "prices.yaml: nat_hourly: unknown key" in err

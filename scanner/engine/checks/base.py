@@ -3,7 +3,7 @@ to an Outcome; a kind declares the problem codes it reports, with the template v
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -69,7 +69,7 @@ class IncompleteData(Exception):
 class CheckContext:
     params: dict[str, object]
     # Template variables of the subject; kinds add their own per problem.
-    vars: dict[str, str]
+    vars: Mapping[str, str]
 
     def operand(self, value: Any) -> Any:
         if isinstance(value, ParamRef):

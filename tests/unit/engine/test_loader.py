@@ -90,8 +90,8 @@ BAD = [
         "wrong kind",
         replace("kind: attribute", "kind: atribute"),
         "kind: atribute",
-        "check.kind: unknown kind 'atribute'; expected one of: all_of, attribute, each, endpoint_present, "
-        "nacl_allows, no_route_to, set_covers, sg_egress_allows, sg_ingress_only",
+        "check.kind: unknown kind 'atribute'; expected one of: all_of, attribute, each, endpoint_policy_allows, "
+        "endpoint_present, nacl_allows, no_route_to, role_allows, set_covers, sg_egress_allows, sg_ingress_only",
     ),
     Bad(
         "missing kind",

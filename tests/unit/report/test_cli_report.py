@@ -49,7 +49,7 @@ def test_report_writes_several_format_output_pairs(saved: Path, tmp_path: Path) 
     doc = json.loads(files["sarif"].read_text())
     assert_valid_sarif(doc)
     assert doc["runs"][0]["automationDetails"]["id"] == "vpce-scan/aws/prod/"
-    assert len(doc["runs"][0]["results"]) == 15
+    assert len(doc["runs"][0]["results"]) == 17
     assert files["markdown"].read_text().startswith("## vpce-scan report")
     assert files["junit"].read_text().startswith("<?xml")
     assert "Summary" in files["text"].read_text()
@@ -157,4 +157,4 @@ def test_scan_writes_several_format_output_pairs(tmp_path: Path) -> None:
     doc = json.loads(sarif_path.read_text())
     assert_valid_sarif(doc)
     assert doc["runs"][0]["automationDetails"]["id"] == "vpce-scan/demo/111122223333/eu-west-1/"
-    assert "### Failing findings (15)" in md_path.read_text()
+    assert "### Failing findings (17)" in md_path.read_text()

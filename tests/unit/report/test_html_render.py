@@ -130,19 +130,19 @@ def test_script_uses_no_dynamic_code_or_network() -> None:
 def test_every_result_is_shown_once_with_its_anchor(page: Page) -> None:
     result = demo_result()
     findings = [a for a in page.tags("article") if "data-f" in a]
-    assert len(findings) == len(result.results) == 133
+    assert len(findings) == len(result.results) == 156
     assert [a["id"] for a in findings] == [f"f{i}" for i in range(len(result.results))]
     statuses = [(a["data-f"] or "").split()[0] for a in findings]
-    assert statuses[:15] == ["fail"] * 15 and statuses[-1] == "pass"  # failures first
+    assert statuses[:17] == ["fail"] * 17 and statuses[-1] == "pass"  # failures first
 
 
 def test_shows_totals_workloads_rules_costs_and_commands(demo_html: str, page: Page) -> None:
     text = " ".join(page.text)
-    assert re.search(r"15\s+fail\b", text) and re.search(r"114\s+pass\b", text)
+    assert re.search(r"17\s+fail\b", text) and re.search(r"133\s+pass\b", text)
     for name in ("payments-api", "orders-api", "analytics-worker", "nightly-report"):
         assert name in text
     assert len([s for s in page.tags("svg") if "diagram" in (s.get("class") or "")]) == 4
-    assert len(page.tags("article")) > 133
+    assert len(page.tags("article")) > 156
     for rule_id in [f"VPCE0{n:02d}" for n in (1, 2, 3, 4, 5, 6, 9, 10, 11)]:
         assert f'id="rule-{rule_id}"' in demo_html
     assert "aws ec2 create-vpc-endpoint --region eu-west-1 --vpc-id vpc-0b22c0ffee0000002" in text

@@ -20,7 +20,7 @@ def test_need_states_follow_the_results() -> None:
     assert payments.worst == "pass"
     orders = {n.need.service: n for n in workload("orders-api").needs}
     assert orders["logs"].state == "missing"
-    assert [f.result.rule_id for f in orders["logs"].findings] == ["VPCE001", "VPCE005", "VPCE009"]
+    assert [f.result.rule_id for f in orders["logs"].findings] == ["VPCE001", "VPCE005", "VPCE008", "VPCE009"]
     assert orders["ecr.dkr"].state == "fail"  # VPCE002 private DNS off, VPCE004 open group
     assert {f.result.rule_id for f in orders["ecr.dkr"].findings if f.result.status is Status.FAIL} == {
         "VPCE002",

@@ -1,0 +1,142 @@
+"""Organizations: the service control policies that govern the scanned account's roles, level by level.
+
+DescribeOrganization first (any member account may call it): not in an organization
+(AWSOrganizationsNotInUseException) means no SCP applies, and so does being the management account.
+Otherwise ListParents from the account up to the root, then, for the root, each OU on the path and the
+account, ListPoliciesForTarget (SERVICE_CONTROL_POLICY) and DescribePolicy for each policy (once).
+
+Only the management account or a delegated administrator may call ListParents, ListPoliciesForTarget
+and DescribePolicy, so a scan from a member account usually gets AccessDeniedException. That is not a
+collection failure of the scan: it is recorded as one error record (so the scan summary shows what
+was not read) and the SCPs are `unreadable`. The execution-role rule then evaluates without SCPs and
+says so in its evidence, unless the rule asks for them (`scps: required`), in which case it reports
+ERROR. SCPs that are not enabled for the organization (PolicyTypeNotEnabledException) are collected as
+"no levels".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from scanner.collect.calls import CallContext, error_code, error_message
+from scanner.inventory.iam import OrganizationPolicy, ScpLevel, ServiceControlPolicies
+
+if TYPE_CHECKING:
+    from types_boto3_organizations import OrganizationsClient
+
+SERVICE = "organizations"
+
+ACTIONS = [
+    "organizations:DescribeOrganization",
+    "organizations:DescribePolicy",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+]
+
+NOT_IN_USE = "AWSOrganizationsNotInUseException"
+NOT_ENABLED = "PolicyTypeNotEnabledException"
+# OUs nest at most five deep under the root; a longer walk means the answers are inconsistent.
+MAX_DEPTH = 8
+
+TargetType = Literal["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
+
+
+class _Unreadable(Exception):
+    def __init__(self, operation: str, exc: Exception) -> None:
+        super().__init__(f"organizations:{operation}: {error_code(exc)}: {error_message(exc)}")
+        self.operation = operation
+        self.exc = exc
+
+
+def collect_scps(ctx: CallContext, org: OrganizationsClient, account_id: str) -> ServiceControlPolicies:
+    ctx.stage(SERVICE, "DescribeOrganization")
+    try:
+        organization = org.describe_organization()["Organization"]
+    except (ClientError, BotoCoreError) as exc:
+        if error_code(exc) == NOT_IN_USE:
+            return ServiceControlPolicies(status="not_in_organization")
+        return _unreadable(ctx, _Unreadable("DescribeOrganization", exc), None, None)
+    org_id = organization.get("Id")
+    management = organization.get("MasterAccountId")
+    if management == account_id:
+        # SCPs never restrict the management account.
+        return ServiceControlPolicies(
+            status="management_account", organization_id=org_id, management_account_id=management
+        )
+    try:
+        path = _path_to_root(ctx, org, account_id)
+        levels = _levels(ctx, org, path)
+    except _Unreadable as failure:
+        return _unreadable(ctx, failure, org_id, management)
+    return ServiceControlPolicies(
+        status="collected", organization_id=org_id, management_account_id=management, levels=levels
+    )
+
+
+def _unreadable(
+    ctx: CallContext, failure: _Unreadable, org_id: str | None, management: str | None
+) -> ServiceControlPolicies:
+    ctx.record_exception(SERVICE, failure.operation, failure.exc)
+    return ServiceControlPolicies(
+        status="unreadable", organization_id=org_id, management_account_id=management, reason=str(failure)
+    )
+
+
+def _call(operation: str, request: Callable[[], Any]) -> Any:
+    try:
+        return request()
+    except (ClientError, BotoCoreError) as exc:
+        raise _Unreadable(operation, exc) from exc
+
+
+def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -> list[tuple[str, TargetType]]:
+    """(id, type) from the root down to the account."""
+    ctx.stage(SERVICE, "ListParents", account_id)
+    path: list[tuple[str, TargetType]] = [(account_id, "ACCOUNT")]
+    child = account_id
+    for _ in range(MAX_DEPTH):
+        parents = _call("ListParents", partial(org.list_parents, ChildId=child))["Parents"]
+        if not parents:
+            break
+        parent = parents[0]
+        kind: TargetType = "ROOT" if parent["Type"] == "ROOT" else "ORGANIZATIONAL_UNIT"
+        path.append((parent["Id"], kind))
+        if kind == "ROOT":
+            break
+        child = parent["Id"]
+    return list(reversed(path))
+
+
+def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]]) -> list[ScpLevel]:
+    ctx.stage(SERVICE, "ListPoliciesForTarget", f"{len(path)} levels")
+    described: dict[str, OrganizationPolicy] = {}
+    levels: list[ScpLevel] = []
+    paginator = org.get_paginator("list_policies_for_target")
+    for target_id, target_type in path:
+        summaries: list[Any] = []
+        try:
+            for page in paginator.paginate(TargetId=target_id, Filter="SERVICE_CONTROL_POLICY"):
+                summaries += page.get("Policies", [])
+        except (ClientError, BotoCoreError) as exc:
+            if error_code(exc) == NOT_ENABLED:
+                return []  # SCPs are not enabled in this organization: none applies
+            raise _Unreadable("ListPoliciesForTarget", exc) from exc
+        policies: list[OrganizationPolicy] = []
+        for summary in summaries:
+            policy_id = summary["Id"]
+            if policy_id not in described:
+                policy = _call("DescribePolicy", partial(org.describe_policy, PolicyId=policy_id))
+                details = cast("dict[str, Any]", policy["Policy"])
+                described[policy_id] = OrganizationPolicy(
+                    id=policy_id,
+                    arn=summary.get("Arn", ""),
+                    name=summary.get("Name", ""),
+                    content=details.get("Content", ""),
+                )
+            policies.append(described[policy_id])
+        levels.append(ScpLevel(target_id=target_id, target_type=target_type, policies=policies))
+    return levels

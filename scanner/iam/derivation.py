@@ -1,0 +1,147 @@
+"""The shared half of request derivation: request contexts (the keys the scanner can fill in), the VPC
+endpoint a call travels through, and the role's policy set with a resource side added."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from scanner.iam.account_policies import AccountPolicies
+from scanner.iam.plan import AWS_OWNED, ExecutionPlan
+from scanner.iam.policy_set import PolicySet, ResourcePolicy
+from scanner.iam.request import ContextValue, Request, RequestContext
+from scanner.inventory.network import VpcEndpoint
+from scanner.inventory.workloads import Workload
+from scanner.results import CollectionErrorRecord
+
+
+class DeriverBase:
+    """What every part of the derivation shares: the workload, the account view, the request contexts."""
+
+    def __init__(self, workload: Workload, view: AccountPolicies) -> None:
+        self.workload = workload
+        self.view = view
+        self.partition = workload.partition
+        self.account = workload.account
+        self.region = workload.region
+        self.base: tuple[dict[str, ContextValue], set[str]] = ({}, set())
+        self.contexts: dict[tuple[object, ...], RequestContext] = {}
+
+    def _base_context(self, plan: ExecutionPlan) -> tuple[dict[str, ContextValue], set[str]]:
+        """Keys every call of the role carries: the principal, its tags, its organization."""
+        values: dict[str, ContextValue] = {
+            "aws:PrincipalType": "AssumedRole",
+            "aws:PrincipalIsAWSService": False,
+            "aws:SecureTransport": True,
+        }
+        absent = {"aws:MultiFactorAuthPresent", "aws:username", "aws:PrincipalServiceName"}
+        org_id = self.view.organization_id
+        if org_id:
+            values["aws:PrincipalOrgID"] = org_id
+        elif self.view.in_organization is False:
+            absent.add("aws:PrincipalOrgID")
+        if plan.role is not None:
+            tags = {f"aws:PrincipalTag/{t.key}".lower(): t.value for t in plan.role.tags}
+            values.update(tags)
+            if plan.role_policies is not None:
+                absent.update(
+                    key
+                    for key in plan.role_policies.condition_keys
+                    if key.startswith("aws:principaltag/") and key not in tags
+                )
+        return values, absent
+
+    def _request(
+        self,
+        action: str,
+        resource: str,
+        principal: str,
+        region: str,
+        endpoint: VpcEndpoint | None,
+        *,
+        extra: dict[str, str] | None = None,
+        extra_absent: Iterable[str] = (),
+        network_absent: bool = False,
+    ) -> Request:
+        resource_account = (resource.split(":")[4] or AWS_OWNED) if resource != "*" else None
+        through = endpoint.vpc_endpoint_id if endpoint is not None and not network_absent else None
+        key = (
+            region,
+            resource_account,
+            through,
+            tuple(sorted((extra or {}).items())),
+            tuple(sorted(extra_absent)),
+        )
+        context = self.contexts.get(key)
+        if context is None:
+            context = self._context(region, resource_account, endpoint if through else None, extra, extra_absent)
+            self.contexts[key] = context
+        return Request(action, resource, principal, self._principal_account(principal), context)
+
+    def _context(
+        self,
+        region: str,
+        resource_account: str | None,
+        endpoint: VpcEndpoint | None,
+        extra: dict[str, str] | None,
+        extra_absent: Iterable[str],
+    ) -> RequestContext:
+        """One context, shared by the requests of the plan that carry the same keys (the three layer
+        actions on one repository, the awslogs actions on one stream)."""
+        base_values, base_absent = self.base
+        values = dict(base_values)
+        absent = set(base_absent)
+        values["aws:RequestedRegion"] = region
+        if resource_account is not None:
+            values["aws:ResourceAccount"] = resource_account
+        if endpoint is not None:
+            values["aws:SourceVpce"] = endpoint.vpc_endpoint_id
+            values["aws:SourceVpc"] = endpoint.vpc_id
+            absent.add("aws:SourceIp")
+        else:
+            absent.update(("aws:SourceVpce", "aws:SourceVpc"))
+        values.update(extra or {})
+        absent.update(extra_absent)
+        given = {key.lower() for key in values}
+        return RequestContext(values, {key for key in absent if key.lower() not in given})
+
+    def _principal_account(self, principal: str) -> str:
+        fields = principal.split(":")
+        return fields[4] if len(fields) > 4 and fields[4] else self.account
+
+    def _service(self, service: str, region: str) -> str | None:
+        """`service` when a call to it in `region` would use the task VPC's endpoint (same region)."""
+        return service if region == self.region else None
+
+    def _endpoint(self, service: str, region: str) -> VpcEndpoint | None:
+        """The endpoint of `service` the task's traffic goes through: same region, available, and for
+        an Interface endpoint with private DNS (else the public name resolves past it)."""
+        if region != self.region:
+            return None
+        for bound in self.workload.bound_needs:
+            endpoint = bound.endpoint
+            if bound.need.service != service or endpoint is None or endpoint.state != "available":
+                continue
+            if endpoint.is_gateway or endpoint.private_dns_enabled:
+                return endpoint
+        return None
+
+    def _policies(self, plan: ExecutionPlan, resource_policy: ResourcePolicy | None = None) -> PolicySet | None:
+        """The role's policy set, with `resource_policy` as its resource side; None if the role's is unknown."""
+        if plan.role_policies is None:
+            return None
+        base = plan.role_policies.policies
+        return base if resource_policy is None else replace(base, resource_policy=resource_policy)
+
+
+def is_aws_managed_alias(key_id: str) -> bool:
+    return key_id.startswith("alias/aws/") or ":alias/aws/" in key_id
+
+
+def describe_errors(errors: Iterable[CollectionErrorRecord]) -> str:
+    return "; ".join(f"{e.action}: {e.error_code}" for e in errors)
+
+
+def error_detail(errors: list[CollectionErrorRecord]) -> str:
+    """` (kms:DescribeKey: AccessDeniedException)` when collection failed, else nothing."""
+    return f" ({describe_errors(errors)})" if errors else ""

@@ -1,0 +1,277 @@
+"""Request derivation: the calls a Fargate workload's execution role makes when a task starts, each with
+the policies that govern it (ECS semantics, notes/iam-evaluation.md §1.7). Pure: inventory in, requests out.
+
+* Private ECR images: `ecr:GetAuthorizationToken` on `*` (once per registry region) and
+  `ecr:BatchCheckLayerAvailability`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on each
+  repository ARN; a repository of another account also needs its repository policy to allow. The layers
+  themselves come from S3 (`prod-REGION-starport-layer-bucket`) through presigned URLs signed by ECR,
+  so that download is gated only by the S3 endpoint policy (`layer_downloads`), not by the role.
+* awslogs: `logs:CreateLogStream` and `logs:PutLogEvents` on the log-stream ARN
+  `...:log-group:GROUP:log-stream:PREFIX/CONTAINER/TASK_ID`; the task id is unknown, so two synthetic
+  ids are tried and a policy that tells them apart leaves the request undetermined. `logs:CreateLogGroup`
+  on `...:log-group:GROUP` when `awslogs-create-group` is true.
+* Secrets (`secrets`, `logConfiguration.secretOptions`, `repositoryCredentials`): the full secret ARN
+  (with its random suffix) looked up in the inventory from `valueFrom`, which may be partial or carry a
+  JSON-key suffix; `secretsmanager:GetSecretValue` on it, under the secret's resource policy. With a
+  customer managed key, `kms:Decrypt` on the key under its key policy (made by Secrets Manager for the
+  role: `kms:ViaService=secretsmanager.REGION.amazonaws.com`). Cross-account secrets need a CMK.
+* SSM parameters (ARN or bare name): `ssm:GetParameters` on the parameter ARN; a SecureString under a
+  customer managed key adds `kms:Decrypt` (via `ssm.REGION.amazonaws.com`).
+  `/aws/reference/secretsmanager/NAME` adds the secret's own requests.
+
+Context keys the scanner knows are filled in (the principal, its tags, the organization, the VPC
+endpoint on the path or its absence, the resource's tags and account); everything else stays unknown,
+so a condition on it makes the answer undetermined, never allowed.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from scanner.iam.account_policies import Unknown, account_policies
+from scanner.iam.derivation import error_detail
+from scanner.iam.plan import (
+    AWS_OWNED,
+    CREATE_GROUP_ACTION,
+    LAYER_ACTIONS,
+    LAYER_DOWNLOAD_ACTION,
+    LOG_ACTIONS,
+    TASK_IDS,
+    TOKEN_ACTION,
+    DerivationProblem,
+    DerivedRequest,
+    ExecutionPlan,
+    with_endpoint,
+)
+from scanner.iam.policy_set import ResourcePolicy
+from scanner.iam.request import ContextValue, Request, RequestContext
+from scanner.iam.secret_requests import SecretRequests
+from scanner.inventory.images import parse_image
+from scanner.inventory.references import task_references
+from scanner.inventory.workloads import Workload
+
+__all__ = ["DerivationProblem", "DerivedRequest", "ExecutionPlan", "derive_plan", "execution_plan", "with_endpoint"]
+
+_PLAN_KEY: Final = "_vpce_scan_execution_plan"
+
+
+def execution_plan(workload: Workload) -> ExecutionPlan:
+    """The plan of `workload`, derived once and kept on the workload (VPCE007 and each VPCE008 need)."""
+    cached = workload.__dict__.get(_PLAN_KEY)
+    if cached is None:
+        cached = derive_plan(workload)
+        workload.__dict__[_PLAN_KEY] = cached
+    assert isinstance(cached, ExecutionPlan)
+    return cached
+
+
+def derive_plan(workload: Workload) -> ExecutionPlan:
+    return _Deriver(workload, account_policies(workload.account_inventory)).plan()
+
+
+class _Deriver(SecretRequests):
+    """The whole plan: the role, then ECR and awslogs here, secrets and parameters in SecretRequests."""
+
+    def plan(self) -> ExecutionPlan:
+        workload, view = self.workload, self.view
+        definition = workload.task_definition
+        reference = workload.execution_role
+        role = view.find_role(reference) if reference else None
+        plan = ExecutionPlan(
+            workload=workload,
+            reference=reference,
+            role=role,
+            principal_arn=role.arn if role is not None else self._referenced_arn(reference),
+            needs_role=False,
+        )
+        if definition is None:
+            return plan  # the workload is unresolved: the engine reports ERROR before any kind runs
+        references = list(task_references(definition, self.region, self.account, self.partition))
+        images = [(c.name, parse_image(c.image, self.region)) for c in definition.container_definitions]
+        ecr_images = [(name, image) for name, image in images if image.repository_arn is not None]
+        logs = [
+            c
+            for c in definition.container_definitions
+            if c.log_configuration and c.log_configuration.log_driver == "awslogs"
+        ]
+        plan.needs_role = bool(ecr_images or logs or references)
+        self._identity(plan)
+        principal = plan.principal_arn or ""
+        self.base = self._base_context(plan)
+        token_regions: dict[str, None] = {}
+        repositories: set[str] = set()
+        for container, image in ecr_images:
+            assert image.repository_arn is not None and image.region is not None and image.account is not None
+            if image.repository_arn in repositories:
+                continue  # another container of the same repository: the same calls
+            repositories.add(image.repository_arn)
+            plan.requests += self._image_requests(
+                plan, principal, container, image.image, image.repository_arn, image.region, image.account
+            )
+            if image.region == self.region and image.region not in token_regions:
+                plan.layer_downloads.append(self._layer_download(image.region, container, image.image))
+            token_regions.setdefault(image.region)
+        for region in token_regions:
+            plan.requests.append(self._token_request(plan, principal, region))
+        for logging in logs:
+            assert logging.log_configuration is not None
+            plan.requests += self._log_requests(plan, principal, logging.name, logging.log_configuration.options)
+        for ref in references:
+            plan.requests += self._reference_requests(plan, principal, ref)
+        if plan.needs_role and reference is None:
+            plan.problems.append(DerivationProblem("no_execution_role", {"role_name": plan.role_name}))
+        return plan
+
+    # ---- the role ----------------------------------------------------------------------------------
+
+    def _referenced_arn(self, reference: str | None) -> str | None:
+        if reference is None:
+            return None
+        if reference.startswith("arn:"):
+            return reference
+        return f"arn:{self.partition}:iam::{self.account}:role/{reference.rsplit('/', 1)[-1]}"
+
+    def _identity(self, plan: ExecutionPlan) -> None:
+        reference = plan.reference
+        if reference is None:
+            return
+        if plan.role is None:
+            if self.view.is_missing_role(reference):
+                plan.problems.append(DerivationProblem("missing_role", {"role_name": plan.role_name}))
+                return
+            name = plan.role_name
+            failures = self.view.errors_for(reference, name, service="iam")
+            detail = error_detail(failures)
+            plan.unknown.append(Unknown(f"execution role {reference} is not in the inventory{detail}"))
+            return
+        resolved = self.view.role_policies(plan.role)
+        if isinstance(resolved, Unknown):
+            plan.unknown.append(resolved)
+            return
+        plan.role_policies = resolved
+        _, scp_reason = self.view.scp_levels()
+        if scp_reason is not None:
+            plan.notes.append(f"SCPs not evaluated: {scp_reason}")
+
+    # ---- ECR ---------------------------------------------------------------------------------------
+
+    def _image_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, image: str, repository: str, region: str, owner: str
+    ) -> list[DerivedRequest]:
+        unknown: Unknown | None = None
+        resource_policy: ResourcePolicy | None = None
+        document: object | None = None
+        if owner != self.account:
+            collected = self.view.account.repository_policy_by_arn.get(repository)
+            if collected is None:
+                failures = self.view.errors_for(repository)
+                detail = error_detail(failures)
+                unknown = Unknown(f"the repository policy of {repository} (account {owner}) was not collected{detail}")
+            else:
+                document = collected.policy
+                parsed = self.view.parsed(repository, collected.policy) if collected.policy is not None else None
+                if isinstance(parsed, Unknown):
+                    unknown = parsed
+                else:
+                    resource_policy = ResourcePolicy(owner, parsed)
+        endpoint = self._endpoint("ecr.dkr", region)
+        return [
+            DerivedRequest(
+                request=self._request(action, repository, principal, region, endpoint),
+                policies=None if unknown else self._policies(plan, resource_policy),
+                purpose=f"container {container} pulls {image}",
+                kind="repository",
+                grant_resource=repository,
+                endpoint_service=self._service("ecr.dkr", region),
+                unknown=unknown,
+                resource_owner=owner,
+                resource_policy_document=document,
+            )
+            for action in LAYER_ACTIONS
+        ]
+
+    def _token_request(self, plan: ExecutionPlan, principal: str, region: str) -> DerivedRequest:
+        # On Fargate the token call cannot be scoped with aws:SourceVpc/aws:SourceVpce (ECS docs): for the
+        # role's policies both are absent; the ecr.api endpoint policy still gates it (`through`).
+        endpoint = self._endpoint("ecr.api", region)
+        return DerivedRequest(
+            request=self._request(TOKEN_ACTION, "*", principal, region, endpoint, network_absent=True),
+            policies=self._policies(plan),
+            purpose="pulling private ECR images",
+            kind="token",
+            grant_resource="*",
+            endpoint_service=self._service("ecr.api", region),
+        )
+
+    def _layer_download(self, region: str, container: str, image: str) -> DerivedRequest:
+        """The S3 GET of image layers through ECR's presigned URL: an AWS-owned principal, gated only by
+        the S3 endpoint policy (which must allow `Principal: "*"` on the layer bucket)."""
+        endpoint = self._endpoint("s3", region)
+        bucket = f"arn:{self.partition}:s3:::prod-{region}-starport-layer-bucket/*"
+        resource = bucket.removesuffix("*") + "layer"
+        values: dict[str, ContextValue] = {
+            "aws:RequestedRegion": region,
+            "aws:PrincipalOrgID": AWS_OWNED,
+            "aws:ResourceAccount": AWS_OWNED,
+            "aws:ResourceOrgID": AWS_OWNED,
+            "aws:SecureTransport": True,
+        }
+        absent: list[str] = ["aws:SourceIp"]
+        if endpoint is not None:
+            values["aws:SourceVpce"] = endpoint.vpc_endpoint_id
+            values["aws:SourceVpc"] = endpoint.vpc_id
+        principal = f"arn:{self.partition}:iam::{AWS_OWNED}:root"
+        request = Request(LAYER_DOWNLOAD_ACTION, resource, principal, AWS_OWNED, RequestContext(values, absent))
+        return DerivedRequest(
+            request=request,
+            policies=None,
+            purpose=f"container {container} downloads the layers of {image} through ECR's presigned URLs",
+            kind="layer_bucket",
+            grant_resource=bucket,
+            endpoint_service=self._service("s3", region),
+        )
+
+    # ---- CloudWatch Logs -------------------------------------------------------------------------
+
+    def _log_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, options: dict[str, str]
+    ) -> list[DerivedRequest]:
+        group = options.get("awslogs-group")
+        region = options.get("awslogs-region") or self.region
+        if not group:
+            return []
+        prefix = options.get("awslogs-stream-prefix")
+        group_arn = f"arn:{self.partition}:logs:{region}:{self.account}:log-group:{group}"
+
+        def stream(task_id: str) -> str:
+            name = f"{prefix}/{container}/{task_id}" if prefix else task_id
+            return f"{group_arn}:log-stream:{name}"
+
+        endpoint = self._endpoint("logs", region)
+        service = self._service("logs", region)
+        purpose = f"container {container} logs to {group} with awslogs"
+        found = [
+            DerivedRequest(
+                request=self._request(action, stream(TASK_IDS[0]), principal, region, endpoint),
+                policies=self._policies(plan),
+                purpose=purpose,
+                kind="log_stream",
+                grant_resource=f"{group_arn}:*",
+                endpoint_service=service,
+                alternates=(stream(TASK_IDS[1]),),
+                alternates_reason="the task id in the log stream name, unknown before the task runs",
+            )
+            for action in LOG_ACTIONS
+        ]
+        if options.get("awslogs-create-group", "").lower() == "true":
+            found.append(
+                DerivedRequest(
+                    request=self._request(CREATE_GROUP_ACTION, group_arn, principal, region, endpoint),
+                    policies=self._policies(plan),
+                    purpose=f"{purpose} (awslogs-create-group)",
+                    kind="log_group",
+                    grant_resource=group_arn,
+                    endpoint_service=service,
+                )
+            )
+        return found

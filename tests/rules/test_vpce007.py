@@ -1,0 +1,524 @@
+"""VPCE007 execution-role-permissions: the execution role may make every call its tasks make at start-up."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import pytest
+
+from scanner.engine.spec import RoleAllowsCheck
+from scanner.inventory.iam import SimulationResult
+from scanner.results import Status
+from tests.builders import (
+    ACCOUNT,
+    ECS_EXECUTION_POLICY,
+    EXECUTION_ROLE,
+    EXECUTION_ROLE_NAME,
+    NEEDED,
+    REGION,
+    Json,
+    Scenario,
+    container,
+)
+from tests.rules.ruletable import ERROR, FAIL, PASS, Case, by_key, check_case, rule, run, table
+
+OTHER_ACCOUNT = "444455556666"
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/db-AbCdEf"
+OTHER_SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{OTHER_ACCOUNT}:secret:shared/api-Xy9Z8w"
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{KEY_ID}"
+OTHER_KEY_ARN = f"arn:aws:kms:{REGION}:{OTHER_ACCOUNT}:key/{KEY_ID}"
+REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/app"
+LOG_GROUP = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/ecs/app"
+BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/ecs-boundary"
+CUSTOMER_POLICY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/ecs-pull"
+
+
+def document(*statements: Json) -> Json:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: str | list[str], resource: str | list[str] = "*", **extra: object) -> Json:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: str | list[str], resource: str | list[str] = "*", **extra: object) -> Json:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+SECRETS_PROD = allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/*")
+
+
+def workload(
+    *,
+    secrets: Sequence[tuple[str, str]] = (),
+    attached: Sequence[str] = (ECS_EXECUTION_POLICY,),
+    inline: dict[str, Json] | None = None,
+    boundary: str | None = None,
+    app: Json | None = None,
+) -> Scenario:
+    """The compliant service `api` (with Secrets Manager and SSM endpoints) and its execution role."""
+    s = Scenario.compliant(endpoints=(*NEEDED, "secretsmanager", "ssm"), containers=[app or container(secrets=secrets)])
+    s.role(attached=attached, inline=inline, boundary=boundary)
+    return s
+
+
+def with_secret(*, inline: dict[str, Json] | None = None, **secret: object) -> Scenario:
+    s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)], inline=inline)
+    s.secret("prod/db", **secret)  # type: ignore[arg-type]
+    return s
+
+
+def put_role_policy(*statements: Json) -> str:
+    body = json.dumps(document(*statements), separators=(",", ":"))
+    return (
+        f"aws iam put-role-policy --role-name {EXECUTION_ROLE_NAME} --policy-name vpce-scan-api "
+        f"--policy-document '{body}'"
+    )
+
+
+def fix(action: str | list[str], resource: str | list[str]) -> Json:
+    return {"Sid": "VpceScanExecutionRole", "Effect": "Allow", "Action": action, "Resource": resource}
+
+
+def no_policies() -> Scenario:
+    return workload(attached=())
+
+
+def explicit_deny() -> Scenario:
+    return with_secret(
+        inline={"grants": document(SECRETS_PROD), "guard": document(deny("secretsmanager:*", Sid="NoSecrets"))}
+    )
+
+
+def undetermined() -> Scenario:
+    grant = allow(
+        "secretsmanager:GetSecretValue",
+        SECRET_ARN,
+        Condition={"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+        Sid="AfterLaunch",
+    )
+    return with_secret(inline={"timed": document(grant)})
+
+
+def missing_role() -> Scenario:
+    s = workload()
+    s.account_data.pop("roles")
+    s.missing("missing_roles", EXECUTION_ROLE)
+    return s
+
+
+def no_execution_role() -> Scenario:
+    s = workload()
+    s.get("task_definitions", "api").pop("executionRoleArn")
+    return s
+
+
+def role_not_collected() -> Scenario:
+    s = workload()
+    s.account_data.pop("roles")
+    s.error("iam", "GetRole", resource_id=EXECUTION_ROLE_NAME, region="global")
+    return s
+
+
+def role_policy_denied() -> Scenario:
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.error("iam", "GetRolePolicy", resource_id=EXECUTION_ROLE_NAME, region="global")
+    return s
+
+
+def customer_policy_not_collected() -> Scenario:
+    s = workload(attached=[CUSTOMER_POLICY_ARN])
+    s.error("iam", "GetPolicyVersion", resource_id=CUSTOMER_POLICY_ARN, region="global")
+    return s
+
+
+def customer_policy_collected() -> Scenario:
+    s = workload(attached=[CUSTOMER_POLICY_ARN])
+    s.managed_policy(
+        CUSTOMER_POLICY_ARN,
+        document(
+            allow("ecr:GetAuthorizationToken"),
+            allow(["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], REPOSITORY),
+            allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP}:*"),
+        ),
+    )
+    return s
+
+
+def log_group_without_star() -> Scenario:
+    s = workload(attached=[CUSTOMER_POLICY_ARN])
+    s.managed_policy(
+        CUSTOMER_POLICY_ARN,
+        document(
+            allow(
+                [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ]
+            ),
+            allow(["logs:CreateLogStream", "logs:PutLogEvents"], LOG_GROUP),
+        ),
+    )
+    return s
+
+
+def stream_restricted_to_a_task() -> Scenario:
+    s = workload(attached=[CUSTOMER_POLICY_ARN])
+    s.managed_policy(
+        CUSTOMER_POLICY_ARN,
+        document(
+            allow(
+                [
+                    "ecr:GetAuthorizationToken",
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ]
+            ),
+            allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP}:log-stream:app/app/0*"),
+        ),
+    )
+    return s
+
+
+def boundary_caps() -> Scenario:
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.get_role()["PermissionsBoundary"] = {"PermissionsBoundaryArn": BOUNDARY_ARN}
+    s.managed_policy(BOUNDARY_ARN, document(allow(["ecr:*", "logs:*"])))
+    return s
+
+
+def scp(*levels: Sequence[Json], **options: str) -> Scenario:
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.scps(*levels, **options)
+    return s
+
+
+FULL_ACCESS = document(allow("*"))
+
+
+def cmk(key_policy: Json, inline: dict[str, Json]) -> Scenario:
+    s = with_secret(inline=inline, kms_key_id="alias/app", kms_key_arn=KEY_ARN)
+    s.kms_key(KEY_ID, policy=key_policy)
+    return s
+
+
+ROOT_DELEGATION = document(
+    {
+        "Sid": "EnableIAM",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+)
+OTHER_PRINCIPAL_KEY = document(
+    {
+        "Sid": "OnlyAdmins",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/admin"},
+        "Action": "kms:*",
+        "Resource": "*",
+    }
+)
+DECRYPT = allow("kms:Decrypt", KEY_ARN)
+
+
+def cross_account(*, policy: Json | None, key_policy: Json | None = None) -> Scenario:
+    s = workload(
+        secrets=[("API_KEY", OTHER_SECRET_ARN)],
+        inline={"shared": document(allow(["secretsmanager:GetSecretValue", "kms:Decrypt"]))},
+    )
+    if key_policy is None:
+        s.secret("shared/api", suffix="Xy9Z8w", account=OTHER_ACCOUNT, policy=policy)
+    else:
+        s.secret(
+            "shared/api",
+            suffix="Xy9Z8w",
+            account=OTHER_ACCOUNT,
+            policy=policy,
+            kms_key_id=OTHER_KEY_ARN,
+            kms_key_arn=OTHER_KEY_ARN,
+        )
+        s.kms_key(KEY_ID, policy=key_policy, account=OTHER_ACCOUNT)
+    return s
+
+
+ROLE_MAY_READ = document(
+    {
+        "Effect": "Allow",
+        "Principal": {"AWS": EXECUTION_ROLE},
+        "Action": "secretsmanager:GetSecretValue",
+        "Resource": "*",
+    }
+)
+ROLE_MAY_DECRYPT = document(
+    {"Effect": "Allow", "Principal": {"AWS": EXECUTION_ROLE}, "Action": "kms:Decrypt", "Resource": "*"}
+)
+
+
+def cross_account_image(policy: Json | None) -> Scenario:
+    image = f"{OTHER_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/shared/base:1"
+    s = workload(app=container(image=image))
+    s.repository_policy(f"arn:aws:ecr:{REGION}:{OTHER_ACCOUNT}:repository/shared/base", policy)
+    return s
+
+
+def secret_missing() -> Scenario:
+    s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)])
+    s.missing("missing_secrets", SECRET_ARN)
+    return s
+
+
+CASES = [
+    Case("ECS managed policy (fallback document) covers ECR and logs", lambda: workload(), {"api": PASS}),
+    Case("collected customer managed policy on exact ARNs", customer_policy_collected, {"api": PASS}),
+    Case(
+        "inline grant on secret:prod/* covers prod/db-AbCdEf",
+        lambda: with_secret(inline={"grants": document(SECRETS_PROD)}),
+        {"api": PASS},
+    ),
+    Case(
+        "managed policy alone does not grant the secret: statement to add",
+        lambda: with_secret(),
+        {"api": FAIL},
+        message={
+            "api": ["not allowed secretsmanager:GetSecretValue on " + SECRET_ARN, "container app reads DB_PASSWORD"]
+        },
+        remediation={"api": [put_role_policy(fix("secretsmanager:GetSecretValue", SECRET_ARN))]},
+    ),
+    Case(
+        "role with no policies: every call, one policy to add",
+        no_policies,
+        {"api": FAIL},
+        message={"api": ["(and 5 more)"]},
+        remediation={
+            "api": [
+                put_role_policy(
+                    {
+                        **fix(
+                            ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"],
+                            REPOSITORY,
+                        ),
+                        "Sid": "VpceScanExecutionRole1",
+                    },
+                    {**fix("ecr:GetAuthorizationToken", "*"), "Sid": "VpceScanExecutionRole2"},
+                    {
+                        **fix(["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP}:*"),
+                        "Sid": "VpceScanExecutionRole3",
+                    },
+                )
+            ]
+        },
+    ),
+    Case(
+        "log-group ARN without :* does not cover the stream",
+        log_group_without_star,
+        {"api": FAIL},
+        message={"api": ["logs:CreateLogStream on " + LOG_GROUP + ":log-stream:app/app/"]},
+    ),
+    Case(
+        "a stream pattern that depends on the task id is undetermined",
+        stream_restricted_to_a_task,
+        {"api": ERROR},
+        message={"api": ["depends on the task id in the log stream name"]},
+    ),
+    Case(
+        "a Deny on secretsmanager:* wins over the grant",
+        explicit_deny,
+        {"api": FAIL},
+        message={"api": ["denied secretsmanager:GetSecretValue", "statement NoSecrets (Deny)"]},
+    ),
+    Case(
+        "a condition on a key unknown offline is undetermined, naming the key",
+        undetermined,
+        {"api": ERROR},
+        message={"api": ["condition key aws:CurrentTime unknown", "statement AfterLaunch"]},
+    ),
+    Case(
+        "execution role does not exist",
+        missing_role,
+        {"api": FAIL},
+        message={"api": [f"{EXECUTION_ROLE_NAME} of api does not exist"]},
+        remediation={
+            "api": [
+                f"aws iam create-role --role-name {EXECUTION_ROLE_NAME} --assume-role-policy-document "
+                '\'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":'
+                '"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}\'',
+                f"aws iam attach-role-policy --role-name {EXECUTION_ROLE_NAME} --policy-arn {ECS_EXECUTION_POLICY}",
+            ]
+        },
+    ),
+    Case(
+        "no execution role while the task pulls from ECR",
+        no_execution_role,
+        {"api": FAIL},
+        message={"api": ["has no execution role"]},
+    ),
+    Case(
+        "execution role could not be read",
+        role_not_collected,
+        {"api": ERROR},
+        message={"api": ["Incomplete data: global iam:GetRole on api-execution: AccessDenied; grant iam:GetRole."]},
+    ),
+    Case(
+        "inline policies could not be read",
+        role_policy_denied,
+        {"api": ERROR},
+        message={"api": ["Incomplete data: global iam:GetRolePolicy on api-execution: AccessDenied"]},
+    ),
+    Case(
+        "customer managed policy document not collected",
+        customer_policy_not_collected,
+        {"api": ERROR},
+        message={"api": [f"managed policy {CUSTOMER_POLICY_ARN} was not collected"]},
+    ),
+    Case(
+        "permissions boundary caps the inline grant",
+        boundary_caps,
+        {"api": FAIL},
+        message={"api": [f"permissions boundary {BOUNDARY_ARN} does not allow it"]},
+        remediation={
+            "api": [
+                f"aws iam create-policy-version --policy-arn {BOUNDARY_ARN} --set-as-default --policy-document '"
+                + json.dumps(
+                    document(allow(["ecr:*", "logs:*"]), fix("secretsmanager:GetSecretValue", SECRET_ARN)),
+                    separators=(",", ":"),
+                )
+                + "'"
+            ]
+        },
+    ),
+    Case(
+        "an SCP denies Secrets Manager",
+        lambda: scp([FULL_ACCESS], [FULL_ACCESS, document(deny("secretsmanager:*", Sid="NoSecretsHere"))]),
+        {"api": FAIL},
+        message={"api": ["SCPs level 1 SCP scp-1-1 (level-1) statement NoSecretsHere (Deny)"]},
+    ),
+    Case(
+        "an SCP level without an allow",
+        lambda: scp([FULL_ACCESS], [document(allow(["ecr:*", "logs:*"]))]),
+        {"api": FAIL},
+        message={"api": ["no SCP at level 1"]},
+    ),
+    Case("SCPs that allow", lambda: scp([FULL_ACCESS], [FULL_ACCESS]), {"api": PASS}),
+    Case(
+        "SCPs unreadable: evaluated without them (said in the evidence)",
+        lambda: scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException"),
+        {"api": PASS},
+    ),
+    Case(
+        "CMK: root delegation and an identity grant",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}),
+        {"api": PASS},
+    ),
+    Case(
+        "CMK: root delegation without an identity grant",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD)}),
+        {"api": FAIL},
+        message={"api": [f"kms:Decrypt on {KEY_ARN}", "no identity policy allows it"]},
+    ),
+    Case(
+        "CMK: the key policy names someone else",
+        lambda: cmk(OTHER_PRINCIPAL_KEY, {"grants": document(SECRETS_PROD, DECRYPT)}),
+        {"api": FAIL},
+        message={"api": [f"kms:Decrypt on {KEY_ARN}", "the key policy does not allow the role"]},
+    ),
+    Case(
+        "cross-account secret without a resource policy",
+        lambda: cross_account(policy=None, key_policy=ROLE_MAY_DECRYPT),
+        {"api": FAIL},
+        message={"api": [f"the secret is in account {OTHER_ACCOUNT}"]},
+    ),
+    Case(
+        "cross-account secret whose policy and key policy name the role",
+        lambda: cross_account(policy=ROLE_MAY_READ, key_policy=ROLE_MAY_DECRYPT),
+        {"api": PASS},
+    ),
+    Case(
+        "cross-account secret under the AWS managed key",
+        lambda: cross_account(policy=ROLE_MAY_READ),
+        {"api": FAIL},
+        message={"api": ["cross-account access needs a customer managed key"]},
+    ),
+    Case(
+        "cross-account image whose repository has no policy",
+        lambda: cross_account_image(None),
+        {"api": FAIL},
+        message={"api": [f"the repository is in account {OTHER_ACCOUNT}"]},
+    ),
+    Case(
+        "referenced secret does not exist",
+        secret_missing,
+        {"api": FAIL},
+        message={"api": [f"Secret {SECRET_ARN} does not exist"]},
+    ),
+]
+
+
+@pytest.mark.parametrize("case", table(CASES))
+def test_vpce007(case: Case) -> None:
+    check_case("VPCE007", case)
+
+
+def test_unreadable_scps_are_named_in_the_evidence() -> None:
+    (result,) = run("VPCE007", scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException"))
+    assert result.evidence["notes"] == [
+        "SCPs not evaluated: the organization's SCPs could not be read "
+        "(organizations:ListParents: AccessDeniedException)"
+    ]
+
+
+def test_scps_required_makes_unreadable_scps_an_error() -> None:
+    from scanner.engine.evaluate import evaluate
+
+    strict = rule("VPCE007")
+    spec = strict.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="required")})
+    inventory = scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException").build()
+    (result,) = evaluate([type(strict)(spec, strict.path)], inventory)
+    assert result.status is Status.ERROR
+    assert "SCPs not evaluated" in result.message
+
+
+def test_evidence_lists_every_call_with_its_decision() -> None:
+    (result,) = run("VPCE007", with_secret())
+    assert f"implicit_deny secretsmanager:GetSecretValue {SECRET_ARN}" in result.evidence["calls"]
+    assert "allowed ecr:GetAuthorizationToken *" in result.evidence["calls"]
+
+
+def test_verify_live_disagreement_is_an_error_naming_both_answers() -> None:
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.account_data["simulations"] = [
+        SimulationResult(
+            role_arn=EXECUTION_ROLE,
+            action="secretsmanager:GetSecretValue",
+            resource=SECRET_ARN,
+            decision="implicitDeny",
+        ).model_dump(),
+        SimulationResult(
+            role_arn=EXECUTION_ROLE, action="ecr:GetAuthorizationToken", resource="*", decision="allowed"
+        ).model_dump(),
+    ]
+    (result,) = by_key(run("VPCE007", s)).values()
+    assert result.status is Status.ERROR
+    assert "offline allowed" in result.message and "live simulation implicitDeny" in result.message
+    assert result.evidence["verify_live"]["compared"] == 2
+
+
+def test_verify_live_agreement_keeps_the_offline_answer() -> None:
+    s = with_secret()
+    s.account_data["simulations"] = [
+        SimulationResult(
+            role_arn=EXECUTION_ROLE,
+            action="secretsmanager:GetSecretValue",
+            resource=SECRET_ARN,
+            decision="implicitDeny",
+        ).model_dump()
+    ]
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.FAIL
+    assert result.evidence["verify_live"] == {"compared": 1, "not_simulated": 6, "disagreements": []}
