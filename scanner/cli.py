@@ -14,7 +14,6 @@ from scanner.errors import (
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_USAGE,
-    InventoryFileError,
     UsageError,
     VpceScanError,
 )
@@ -230,40 +229,11 @@ def _run_scan(args: argparse.Namespace) -> int:
 
 def _load_result(path: Path) -> ScanResult:
     """A ScanResult written by `--format json`; any other file is a one-line error (exit 2)."""
-    import json
-
-    from pydantic import ValidationError
-
     from scanner.results import RESULT_SCHEMA_VERSION
+    from scanner.versioned import load_versioned
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InventoryFileError(f"{path}: cannot read result: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InventoryFileError(f"{path}: not a vpce-scan result (not UTF-8 text)") from exc
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryFileError(
-            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); write one with `vpce-scan --format json --output FILE`"
-        ) from exc
-    if not isinstance(raw, dict) or "schema_version" not in raw:
-        raise InventoryFileError(f"{path}: not a vpce-scan result (no schema_version)")
-    version = raw["schema_version"]
-    if type(version) is not int or version != RESULT_SCHEMA_VERSION:
-        raise InventoryFileError(
-            f"{path}: result schema_version {version!r} is not supported (this vpce-scan reads "
-            f"{RESULT_SCHEMA_VERSION}); scan again with this version"
-        )
-    try:
-        return ScanResult.model_validate_json(text)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InventoryFileError(
-            f"{path}: invalid result at {where}: {first['msg']} ({exc.error_count()} problem(s))"
-        ) from exc
+    remedy = "write one with `vpce-scan --format json --output FILE` (this version)"
+    return load_versioned(path, ScanResult, what="result", version=RESULT_SCHEMA_VERSION, remedy=remedy)
 
 
 def _run_report(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from scanner.collect.calls import CallContext, chunks, counted
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
+from scanner.inventory.workloads import is_fargate_workload, is_standalone_fargate
 
 if TYPE_CHECKING:
     from types_boto3_ecs import ECSClient
@@ -35,8 +36,6 @@ LIST_PAGE = 100  # ListClusters / ListServices / ListTasks maxResults
 DESCRIBE_CLUSTERS_BATCH = 100
 DESCRIBE_SERVICES_BATCH = 10
 DESCRIBE_TASKS_BATCH = 100
-
-FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 
 
 @dataclass
@@ -64,25 +63,6 @@ class Ecs:
         """ENIs of standalone Fargate tasks: their security groups are only on the ENI."""
         ids = (task.eni_detail("networkInterfaceId") for task in self.tasks if is_standalone_fargate(task))
         return sorted({eni for eni in ids if eni})
-
-
-def is_fargate_workload(service: Service, cluster: Cluster | None) -> bool:
-    """An ACTIVE service on Fargate: launch type FARGATE, or a Fargate-only capacity provider strategy
-    (its own, else the cluster default). Mirrors scanner.inventory.workloads."""
-    if service.status != "ACTIVE":
-        return False
-    if service.launch_type is not None:
-        return service.launch_type == "FARGATE"
-    strategy = service.capacity_provider_strategy or (cluster.default_capacity_provider_strategy if cluster else [])
-    return bool(strategy) and all(item.capacity_provider in FARGATE_PROVIDERS for item in strategy)
-
-
-def is_standalone_fargate(task: Task) -> bool:
-    if task.service_name is not None:
-        return False
-    if task.launch_type is not None:
-        return task.launch_type == "FARGATE"
-    return task.capacity_provider_name in FARGATE_PROVIDERS
 
 
 def collect_ecs(ctx: CallContext, ecs: ECSClient) -> Ecs:

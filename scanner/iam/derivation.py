@@ -24,11 +24,12 @@ class DeriverBase:
         self.partition = workload.partition
         self.account = workload.account
         self.region = workload.region
-        self.base: tuple[dict[str, ContextValue], set[str]] = ({}, set())
+        self.base = RequestContext()
         self.contexts: dict[tuple[object, ...], RequestContext] = {}
 
-    def _base_context(self, plan: ExecutionPlan) -> tuple[dict[str, ContextValue], set[str]]:
-        """Keys every call of the role carries: the principal, its tags, its organization."""
+    def _base_context(self, plan: ExecutionPlan) -> RequestContext:
+        """Keys every call of the role carries: the principal, its tags, its organization. Built (and
+        normalised) once per plan; `_context` extends it per call."""
         values: dict[str, ContextValue] = {
             "aws:PrincipalType": "AssumedRole",
             "aws:PrincipalIsAWSService": False,
@@ -49,7 +50,8 @@ class DeriverBase:
                     for key in plan.role_policies.condition_keys
                     if key.startswith("aws:principaltag/") and key not in tags
                 )
-        return values, absent
+        given = {key.lower() for key in values}
+        return RequestContext(values, {key for key in absent if key.lower() not in given})
 
     def _request(
         self,
@@ -87,23 +89,21 @@ class DeriverBase:
         extra_absent: Iterable[str],
     ) -> RequestContext:
         """One context, shared by the requests of the plan that carry the same keys (the three layer
-        actions on one repository, the awslogs actions on one stream)."""
-        base_values, base_absent = self.base
-        values = dict(base_values)
-        absent = set(base_absent)
-        values["aws:RequestedRegion"] = region
+        actions on one repository, the awslogs actions on one stream): the base context with the keys of
+        the call added. A key given a value is never absent, whichever part declared it so."""
+        values: dict[str, ContextValue] = {"aws:RequestedRegion": region}
+        absent: list[str] = []
         if resource_account is not None:
             values["aws:ResourceAccount"] = resource_account
         if endpoint is not None:
             values["aws:SourceVpce"] = endpoint.vpc_endpoint_id
             values["aws:SourceVpc"] = endpoint.vpc_id
-            absent.add("aws:SourceIp")
+            absent.append("aws:SourceIp")
         else:
-            absent.update(("aws:SourceVpce", "aws:SourceVpc"))
+            absent += ("aws:SourceVpce", "aws:SourceVpc")
         values.update(extra or {})
-        absent.update(extra_absent)
-        given = {key.lower() for key in values}
-        return RequestContext(values, {key for key in absent if key.lower() not in given})
+        absent += extra_absent
+        return self.base.extended(values, absent)
 
     def _principal_account(self, principal: str) -> str:
         fields = principal.split(":")

@@ -20,7 +20,7 @@ from scanner.iam.evaluation import Decision, Evaluation, Gap, Layer, StatementRe
 from scanner.iam.policy_set import EndpointType, NamedPolicy, PolicySet, ResourcePolicy, ResourcePolicyKind
 from scanner.iam.principals import PrincipalMatch
 from scanner.iam.request import Request
-from scanner.iam.statements import match_statement
+from scanner.iam.statements import match_covering_statement
 from scanner.iam.truth import Truth, all_of, any_of, either
 
 
@@ -100,13 +100,16 @@ class _Run:
         gateway: bool = False,
     ) -> _Tally:
         tally = _Tally()
+        request, context = self.request, self.context
         for policy in policies:
-            resolve_variables = policy.document.resolves_variables
-            for statement in policy.document.statements:
-                match = match_statement(
+            document = policy.document
+            resolve_variables = document.resolves_variables
+            # Only the statements whose Action covers the request's (memoised per document and action).
+            for statement in document.statements_for(request.action):
+                match = match_covering_statement(
                     statement,
-                    self.request,
-                    self.context,
+                    request,
+                    context,
                     resolve_variables=resolve_variables,
                     names_principals=names_principals,
                 )

@@ -39,7 +39,7 @@ def _texts(value: ContextValue) -> tuple[str, ...]:
 class RequestContext:
     """Condition context keys of one request. Key names are case-insensitive, values are not."""
 
-    __slots__ = ("_absent", "_values")
+    __slots__ = ("_absent", "_by_principal", "_values")
 
     def __init__(self, values: Mapping[str, ContextValue] | None = None, absent: Iterable[str] = ()) -> None:
         normalised: dict[str, tuple[str, ...]] = {}
@@ -51,6 +51,16 @@ class RequestContext:
             raise ValueError(f"context keys both given and declared absent: {', '.join(sorted(both))}")
         self._values = normalised
         self._absent = absent_keys
+        self._by_principal: dict[tuple[str, str], RequestContext] | None = None
+
+    @classmethod
+    def _normalised(cls, values: dict[str, tuple[str, ...]], absent: frozenset[str]) -> RequestContext:
+        """A context from keys and values that are already normalised and consistent (no re-check)."""
+        context = cls.__new__(cls)
+        context._values = values
+        context._absent = absent
+        context._by_principal = None
+        return context
 
     @property
     def values(self) -> Mapping[str, tuple[str, ...]]:
@@ -80,10 +90,38 @@ class RequestContext:
         if len(merged) == len(self._values):
             return self
         # Evaluated once per request: skip re-normalising what __init__ already normalised.
-        copy = RequestContext.__new__(RequestContext)
-        copy._values = merged
-        copy._absent = self._absent
-        return copy
+        return RequestContext._normalised(merged, self._absent)
+
+    def with_principal(self, principal_arn: str, principal_account: str) -> RequestContext:
+        """`with_defaults` for `aws:PrincipalArn` and `aws:PrincipalAccount` (`Request.effective_context`).
+
+        Memoised per principal: derivation shares one context among the requests of a workload that carry
+        the same keys, and the alternates of a request share its context too, so the evaluator asks for
+        the same effective context several times. A context never changes, so neither does the answer.
+        """
+        memo = self._by_principal
+        if memo is None:
+            memo = self._by_principal = {}
+        key = (principal_arn, principal_account)
+        found = memo.get(key)
+        if found is None:
+            found = self.with_defaults({"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": principal_account})
+            memo[key] = found
+        return found
+
+    def extended(self, values: Mapping[str, ContextValue], absent: Iterable[str] = ()) -> RequestContext:
+        """This context with `values` added (replacing a value of the same key, in place) and `absent`
+        declared missing. A key given a value, here or in this context, is never absent.
+
+        The same as `RequestContext({**self.values, **values}, absent | self.absent minus the keys given)`,
+        but only the new keys are normalised: request derivation builds every context of a workload from
+        one base context (the principal, its tags, its organization) and extends it per call.
+        """
+        merged = dict(self._values)
+        for key, value in values.items():
+            merged[key.lower()] = _texts(value)
+        absent_keys = self._absent.union(key.lower() for key in absent).difference(merged)
+        return RequestContext._normalised(merged, absent_keys)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RequestContext):
@@ -116,6 +154,4 @@ class Request:
 
     @property
     def effective_context(self) -> RequestContext:
-        return self.context.with_defaults(
-            {"aws:PrincipalArn": self.principal_arn, "aws:PrincipalAccount": self.principal_account}
-        )
+        return self.context.with_principal(self.principal_arn, self.principal_account)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from scanner.iam.conditions import evaluate_conditions
 from scanner.iam.documents import Statement
-from scanner.iam.matching import action_matches, arn_matches, resource_matcher
+from scanner.iam.matching import arn_matches, resource_matcher
 from scanner.iam.principals import PrincipalMatch, match_statement_principal
 from scanner.iam.request import KeyState, Request, RequestContext
 from scanner.iam.truth import Truth
@@ -37,11 +37,28 @@ def match_statement(
     """Whether `statement` applies. `names_principals` is True for resource, key and endpoint policies."""
     if not action_applies(statement, request.action):
         return DOES_NOT_APPLY
+    return match_covering_statement(
+        statement, request, context, resolve_variables=resolve_variables, names_principals=names_principals
+    )
+
+
+def match_covering_statement(
+    statement: Statement,
+    request: Request,
+    context: RequestContext,
+    *,
+    resolve_variables: bool,
+    names_principals: bool,
+) -> StatementMatch:
+    """`match_statement` for a statement already known to cover the request's action (the evaluator
+    takes its statements from `PolicyDocument.statements_for`, which tested the action once per document)."""
     principal = PrincipalMatch.ATTACHED
     if names_principals:
         principal = match_statement_principal(statement, request.principal_arn, request.principal_account)
         if principal is PrincipalMatch.NONE:
             return DOES_NOT_APPLY
+    if statement.is_unconditional:
+        return _APPLIES[principal]  # `Resource: "*"` and no Condition: what _resource_applies would find
     resource_truth, resource_keys = _resource_applies(statement, request.resource, context, resolve_variables)
     if resource_truth is Truth.FALSE:
         return DOES_NOT_APPLY
@@ -59,10 +76,7 @@ def match_statement(
 
 
 def action_applies(statement: Statement, action: str) -> bool:
-    if statement.actions is not None:
-        return any(action_matches(pattern, action) for pattern in statement.actions)
-    assert statement.not_actions is not None
-    return not any(action_matches(pattern, action) for pattern in statement.not_actions)
+    return statement.covers_action(action)
 
 
 def _resource_applies(

@@ -10,9 +10,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from scanner.errors import InventoryFileError
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.iam import (
     KmsKey,
@@ -38,6 +37,7 @@ from scanner.inventory.network import (
     VpcEndpoint,
 )
 from scanner.results import CollectionErrorRecord
+from scanner.versioned import load_versioned, parse_versioned
 
 INVENTORY_SCHEMA_VERSION = 1
 
@@ -186,36 +186,12 @@ class Inventory(_Root):
         return json.dumps({"schema_version": self.schema_version, **document}, indent=1)
 
 
+_REMEDY = "write one with `vpce-scan collect -o FILE` (this version)"
+
+
 def load_inventory(path: Path) -> Inventory:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InventoryFileError(f"{path}: cannot read inventory: {exc.strerror}") from exc
-    return parse_inventory(text, str(path))
+    return load_versioned(path, Inventory, what="inventory", version=INVENTORY_SCHEMA_VERSION, remedy=_REMEDY)
 
 
 def parse_inventory(text: str, where: str) -> Inventory:
-    import json
-
-    try:
-        raw = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InventoryFileError(
-            f"{where}:{exc.lineno}: not valid JSON ({exc.msg}); write one with `vpce-scan collect -o FILE`"
-        ) from exc
-    if not isinstance(raw, dict) or "schema_version" not in raw:
-        raise InventoryFileError(f"{where}: not a vpce-scan inventory (no schema_version)")
-    version = raw["schema_version"]
-    if version != INVENTORY_SCHEMA_VERSION:
-        raise InventoryFileError(
-            f"{where}: inventory schema_version {version!r} is not supported (this vpce-scan reads "
-            f"{INVENTORY_SCHEMA_VERSION}); collect it again with this version"
-        )
-    try:
-        return Inventory.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
-        raise InventoryFileError(
-            f"{where}: invalid inventory at {path}: {first['msg']} ({exc.error_count()} problem(s))"
-        ) from exc
+    return parse_versioned(text, where, Inventory, what="inventory", version=INVENTORY_SCHEMA_VERSION, remedy=_REMEDY)

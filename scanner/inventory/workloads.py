@@ -244,14 +244,21 @@ def endpoints_in_use(needs: list[WorkloadNeed]) -> list[EndpointInUse]:
     return [EndpointInUse(group[0].endpoint, tuple(group)) for group in grouped.values() if group[0].endpoint]
 
 
-def _runs_on_fargate(service: Service, cluster: Cluster | None) -> bool:
+def is_fargate_workload(service: Service, cluster: Cluster | None) -> bool:
+    """An ACTIVE service on Fargate: launch type FARGATE, or a Fargate-only capacity provider strategy
+    (its own, else the cluster default)."""
+    if service.status != "ACTIVE":
+        return False
     if service.launch_type is not None:
         return service.launch_type == "FARGATE"
     strategy = service.capacity_provider_strategy or (cluster.default_capacity_provider_strategy if cluster else [])
     return bool(strategy) and all(item.capacity_provider in FARGATE_PROVIDERS for item in strategy)
 
 
-def _task_on_fargate(task: Task) -> bool:
+def is_standalone_fargate(task: Task) -> bool:
+    """A Fargate task that no service started (its group is not `service:<name>`)."""
+    if task.service_name is not None:
+        return False
     if task.launch_type is not None:
         return task.launch_type == "FARGATE"
     return task.capacity_provider_name in FARGATE_PROVIDERS
@@ -270,7 +277,7 @@ def _region_workloads(
 ) -> Iterator[Workload]:
     clusters = {c.cluster_arn: c for c in region.clusters}
     for service in region.services:
-        if service.status != "ACTIVE" or not _runs_on_fargate(service, clusters.get(service.cluster_arn)):
+        if not is_fargate_workload(service, clusters.get(service.cluster_arn)):
             continue
         awsvpc = service.network_configuration.awsvpc_configuration if service.network_configuration else None
         workload = Workload(
@@ -302,7 +309,7 @@ def _task_family_workloads(
 ) -> Iterator[Workload]:
     groups: dict[tuple[str, str], list[Task]] = {}
     for task in region.tasks:
-        if task.service_name is not None or not _task_on_fargate(task):
+        if not is_standalone_fargate(task):
             continue
         family = task.task_definition_arn.rsplit("/", 1)[-1].rsplit(":", 1)[0]
         groups.setdefault((task.cluster_arn, family), []).append(task)
