@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from botocore import xform_name
+
 from scanner.collect.calls import CallContext, M, chunks, counted
 from scanner.inventory.network import (
     EgressOnlyInternetGateway,
@@ -89,84 +91,47 @@ def enabled_regions(ec2: EC2Client) -> list[str]:
     return sorted(r["RegionName"] for r in regions if r.get("OptInStatus", "opt-in-not-required") in ENABLED_OPT_IN)
 
 
+# Each listing of the network: (Network field, operation, response key, model, id key, page size).
+_LISTINGS: tuple[tuple[str, str, str, type[Any], str, int], ...] = (
+    ("vpcs", "DescribeVpcs", "Vpcs", Vpc, "VpcId", PAGE_1000),
+    ("subnets", "DescribeSubnets", "Subnets", Subnet, "SubnetId", PAGE_1000),
+    ("route_tables", "DescribeRouteTables", "RouteTables", RouteTable, "RouteTableId", ROUTE_TABLES_PAGE),
+    ("nat_gateways", "DescribeNatGateways", "NatGateways", NatGateway, "NatGatewayId", PAGE_1000),
+    (
+        "internet_gateways",
+        "DescribeInternetGateways",
+        "InternetGateways",
+        InternetGateway,
+        "InternetGatewayId",
+        PAGE_1000,
+    ),
+    (
+        "egress_only_internet_gateways",
+        "DescribeEgressOnlyInternetGateways",
+        "EgressOnlyInternetGateways",
+        EgressOnlyInternetGateway,
+        "EgressOnlyInternetGatewayId",
+        EGRESS_ONLY_PAGE,
+    ),
+    ("vpc_endpoints", "DescribeVpcEndpoints", "VpcEndpoints", VpcEndpoint, "VpcEndpointId", PAGE_1000),
+    ("security_groups", "DescribeSecurityGroups", "SecurityGroups", SecurityGroup, "GroupId", PAGE_1000),
+    ("network_acls", "DescribeNetworkAcls", "NetworkAcls", NetworkAcl, "NetworkAclId", PAGE_1000),
+)
+
+
 def collect_network(ctx: CallContext, ec2: EC2Client) -> Network:
-    return Network(
-        vpcs=_listing(
-            ctx,
-            "DescribeVpcs",
-            ec2.get_paginator("describe_vpcs").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("Vpcs", []),
-            Vpc,
-            "VpcId",
-        ),
-        subnets=_listing(
-            ctx,
-            "DescribeSubnets",
-            ec2.get_paginator("describe_subnets").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("Subnets", []),
-            Subnet,
-            "SubnetId",
-        ),
-        route_tables=_listing(
-            ctx,
-            "DescribeRouteTables",
-            ec2.get_paginator("describe_route_tables").paginate(PaginationConfig={"PageSize": ROUTE_TABLES_PAGE}),
-            lambda p: p.get("RouteTables", []),
-            RouteTable,
-            "RouteTableId",
-        ),
-        nat_gateways=_listing(
-            ctx,
-            "DescribeNatGateways",
-            ec2.get_paginator("describe_nat_gateways").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("NatGateways", []),
-            NatGateway,
-            "NatGatewayId",
-        ),
-        internet_gateways=_listing(
-            ctx,
-            "DescribeInternetGateways",
-            ec2.get_paginator("describe_internet_gateways").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("InternetGateways", []),
-            InternetGateway,
-            "InternetGatewayId",
-        ),
-        egress_only_internet_gateways=_listing(
-            ctx,
-            "DescribeEgressOnlyInternetGateways",
-            ec2.get_paginator("describe_egress_only_internet_gateways").paginate(
-                PaginationConfig={"PageSize": EGRESS_ONLY_PAGE}
-            ),
-            lambda p: p.get("EgressOnlyInternetGateways", []),
-            EgressOnlyInternetGateway,
-            "EgressOnlyInternetGatewayId",
-        ),
-        vpc_endpoints=_listing(
-            ctx,
-            "DescribeVpcEndpoints",
-            ec2.get_paginator("describe_vpc_endpoints").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("VpcEndpoints", []),
-            VpcEndpoint,
-            "VpcEndpointId",
-        ),
-        security_groups=_listing(
-            ctx,
-            "DescribeSecurityGroups",
-            ec2.get_paginator("describe_security_groups").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("SecurityGroups", []),
-            SecurityGroup,
-            "GroupId",
-        ),
-        network_acls=_listing(
-            ctx,
-            "DescribeNetworkAcls",
-            ec2.get_paginator("describe_network_acls").paginate(PaginationConfig={"PageSize": PAGE_1000}),
-            lambda p: p.get("NetworkAcls", []),
-            NetworkAcl,
-            "NetworkAclId",
-        ),
-        prefix_lists=collect_s3_prefix_list(ctx, ec2),
-    )
+    # The paginator names are computed, which the client stubs' per-name overloads cannot follow.
+    client: Any = ec2
+    listed: dict[str, list[Any]] = {}
+    for name, operation, key, model, id_key, page_size in _LISTINGS:
+        pages = client.get_paginator(xform_name(operation)).paginate(PaginationConfig={"PageSize": page_size})
+        listed[name] = _listing(ctx, operation, pages, partial(_items, key), model, id_key)
+    return Network(**listed, prefix_lists=collect_s3_prefix_list(ctx, ec2))
+
+
+def _items(key: str, page: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    items: Iterable[Mapping[str, Any]] = page.get(key, [])
+    return items
 
 
 def collect_s3_prefix_list(ctx: CallContext, ec2: EC2Client) -> list[PrefixList]:

@@ -45,7 +45,9 @@ def test_import_loads_only_boto3_botocore_and_our_models() -> None:
     assert foreign == set()
     ours = {name for name in out if name.startswith("scanner.")}
     assert all(
-        name.startswith(("scanner.collect", "scanner.inventory.", "scanner.results", "scanner.errors"))
+        name.startswith(
+            ("scanner.collect", "scanner.inventory.", "scanner.results", "scanner.errors", "scanner.versioned")
+        )
         or name == "scanner.inventory"
         for name in ours
     ), ours
