@@ -20,6 +20,9 @@ class Need:
     endpoint_types: tuple[str, ...]
     recommended: bool = False  # the configurable baseline: missing is a lower-severity finding
     reasons: tuple[str, ...] = ()
+    # The region the calls go to: another region than the workload's can never be reached through an
+    # endpoint of its VPC (awslogs-region, a secret or parameter ARN of another region).
+    region: str = ""
 
     @property
     def preferred_type(self) -> str:
@@ -29,10 +32,18 @@ class Need:
 @dataclass
 class _NeedBuilder:
     region: str
-    reasons: dict[str, list[str]] = field(default_factory=dict)
+    reasons: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
-    def add(self, service: str, reason: str) -> None:
-        self.reasons.setdefault(service, []).append(reason)
+    def add(self, service: str, reason: str, region: str | None = None) -> None:
+        self.reasons.setdefault((service, region or self.region), []).append(reason)
+
+    def services(self) -> set[str]:
+        return {service for service, _ in self.reasons}
+
+
+def _arn_region(value: str) -> str | None:
+    parts = value.split(":")
+    return parts[3] or None if value.startswith("arn:") and len(parts) > 3 else None
 
 
 def is_secrets_manager_reference(value_from: str) -> bool:
@@ -54,31 +65,35 @@ def derive_needs(
         references = [(s.name, s.value_from) for s in container.secrets]
         if container.log_configuration is not None:
             if container.log_configuration.log_driver == "awslogs":
-                builder.add("logs", f"container {container.name} logs with awslogs")
+                log_region = container.log_configuration.options.get("awslogs-region")
+                builder.add("logs", f"container {container.name} logs with awslogs", log_region)
             references += [(s.name, s.value_from) for s in container.log_configuration.secret_options]
         if container.repository_credentials is not None:
             # Private registry credentials are always a Secrets Manager secret, given by ARN or by name.
             builder.add("secretsmanager", f"container {container.name} reads its registry credentials")
         for name, value_from in references:
             if is_secrets_manager_reference(value_from):
-                builder.add("secretsmanager", f"container {container.name} reads secret {name}")
+                builder.add(
+                    "secretsmanager", f"container {container.name} reads secret {name}", _arn_region(value_from)
+                )
             else:
                 # Also for /aws/reference/secretsmanager/...: Parameter Store fetches the secret on the
                 # AWS side, so the task itself only calls SSM.
-                builder.add("ssm", f"container {container.name} reads parameter {name}")
+                builder.add("ssm", f"container {container.name} reads parameter {name}", _arn_region(value_from))
     if exec_enabled:
         builder.add("ssmmessages", "ECS Exec is enabled")
     needs = [
         Need(
             service=svc,
-            service_name=f"com.amazonaws.{region}.{svc}",
+            service_name=f"com.amazonaws.{target}.{svc}",
             endpoint_types=(GATEWAY, INTERFACE) if svc == "s3" else (INTERFACE,),
             reasons=tuple(reasons),
+            region=target,
         )
-        for svc, reasons in builder.reasons.items()
+        for (svc, target), reasons in builder.reasons.items()
     ]
     for svc in baseline:
-        if svc not in builder.reasons:
+        if svc not in builder.services():
             needs.append(
                 Need(
                     service=svc,
@@ -86,6 +101,7 @@ def derive_needs(
                     endpoint_types=(INTERFACE,),
                     recommended=True,
                     reasons=("baseline (configurable: --baseline)",),
+                    region=region,
                 )
             )
-    return sorted(needs, key=lambda n: (n.recommended, n.service))
+    return sorted(needs, key=lambda n: (n.recommended, n.service, n.region))

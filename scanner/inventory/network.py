@@ -224,10 +224,20 @@ class PrefixList(AwsModel):
     cidrs: list[IPv4Network] = Field(default_factory=list)
 
 
+class EniAssociation(AwsModel):
+    public_ip: str | None = None
+
+
 class NetworkInterface(Located):
-    """Only the ENIs of standalone Fargate tasks are collected: their security groups."""
+    """Only the ENIs of standalone Fargate tasks are collected: their security groups, and whether they
+    have a public IP (the task's assignPublicIp is not recorded anywhere else)."""
 
     network_interface_id: str
     subnet_id: str = ""
     vpc_id: str = ""
     groups: list[SecurityGroupRef] = Field(default_factory=list)
+    association: EniAssociation | None = None
+
+    @property
+    def has_public_ip(self) -> bool:
+        return self.association is not None and bool(self.association.public_ip)

@@ -318,6 +318,7 @@ def _task_family_workloads(
         subnet_ids: list[str] = []
         group_ids: list[str] = []
         unresolved: list[str] = []
+        public_ip = False
         for task in tasks:
             subnet_id = task.eni_detail("subnetId")
             eni_id = task.eni_detail("networkInterfaceId")
@@ -328,6 +329,7 @@ def _task_family_workloads(
                 unresolved.append(f"network interface {eni_id} of task {task.task_arn} not in inventory")
                 continue
             group_ids.extend(g.group_id for g in eni.groups if g.group_id not in group_ids)
+            public_ip = public_ip or eni.has_public_ip
         prefix = latest.task_definition_arn.split(":task-definition/")[0]
         workload = Workload(
             arn=f"{prefix}:task-definition/{family}",
@@ -339,7 +341,7 @@ def _task_family_workloads(
             cluster_arn=cluster_arn,
             subnet_ids=subnet_ids,
             security_group_ids=group_ids,
-            assign_public_ip="DISABLED",
+            assign_public_ip="ENABLED" if public_ip else "DISABLED",
             exec_enabled=any(t.enable_execute_command for t in tasks),
             task_definition_arn=latest.task_definition_arn,
             task_definition=region.task_definition_by_arn.get(latest.task_definition_arn),

@@ -409,3 +409,22 @@ def test_unreadable_task_definition_is_an_error_not_silence(denied: bool) -> Non
     assert needs.message.startswith("Incomplete data: ")
     assert f"task definition {TASK_DEFINITION_ARN} not in inventory" in needs.message
     assert (f"ecs:DescribeTaskDefinition on {TASK_DEFINITION_ARN}: AccessDenied" in needs.message) is denied
+
+
+def test_calls_to_another_region_fail_once_and_cannot_be_fixed_with_an_endpoint() -> None:
+    from tests.builders import container
+
+    app = container()
+    app["logConfiguration"]["options"]["awslogs-region"] = "us-east-1"
+    app["secrets"] = [{"name": "DB", "valueFrom": "arn:aws:secretsmanager:us-west-2:111122223333:secret:db-AbCdEf"}]
+    results = by_key(run("VPCE001", Scenario.compliant(containers=[app])))
+    for service, region in (("logs", "us-east-1"), ("secretsmanager", "us-west-2")):
+        [result] = [
+            r for r in results.values() if r.evidence.get("service_name") == f"com.amazonaws.{region}.{service}"
+        ]
+        assert result.status is FAIL
+        assert f"calls com.amazonaws.{region}.{service} in {region}" in result.message
+        assert "no endpoint of VPC vpc-app in eu-west-1 can carry" in result.message
+        assert not any(c.startswith("aws ec2 create-vpc-endpoint") for c in result.remediation)
+    # The same services in the workload's region are still needed only if something calls them there.
+    assert not any(r.evidence.get("service_name") == "com.amazonaws.eu-west-1.logs" for r in results.values())

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from scanner.results import Severity
-from tests.builders import MAIN_RTB, PRIVATE_RTB, SERVICE, SUBNET_A, SUBNET_B, Scenario
-from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, table
+from tests.builders import FAMILY, MAIN_RTB, PRIVATE_RTB, SERVICE, SUBNET_A, SUBNET_B, Scenario
+from tests.rules.ruletable import ERROR, FAIL, PASS, Case, check_case, run, table
 
 REGION = "eu-west-1"
 
@@ -272,3 +272,17 @@ CASES = [
 @pytest.mark.parametrize("case", table(CASES))
 def test_vpce006(case: Case) -> None:
     check_case("VPCE006", case)
+
+
+def test_standalone_task_with_a_public_ip_fails_with_a_run_task_fix() -> None:
+    s = Scenario.compliant()
+    s.remove("services", SERVICE)
+    s.task("t1", eni_id="eni-t1", subnet=SUBNET_A)
+    s.get("network_interfaces", "eni-t1")["Association"] = {"PublicIp": "203.0.113.7"}
+    [result] = run("VPCE006", s)
+    assert (result.resource_type, result.resource_id, result.status) == ("ecs_task_family", FAMILY, FAIL)
+    assert result.message == f"Tasks of {FAMILY} have a public IP (assignPublicIp=ENABLED); expected DISABLED."
+    assert result.remediation[1].startswith("aws ecs run-task --region eu-west-1 --cluster prod --task-definition ")
+    assert "assignPublicIp=DISABLED" in result.remediation[1]
+    s.get("network_interfaces", "eni-t1").pop("Association")
+    assert [r.status for r in run("VPCE006", s)] == [PASS]

@@ -19,6 +19,9 @@ _NEW_SG = ("endpoint_security_group_name",)
         "missing_gateway": (),
         "wrong_type": ("found",),
         "not_available": ("found", "state"),
+        # The calls go to another region (awslogs-region, a secret or parameter ARN): no endpoint of
+        # this VPC can carry them.
+        "other_region": ("need_region",),
     },
     requires=("ec2:DescribeVpcEndpoints", "ec2:DescribeRouteTables"),
 )
@@ -28,6 +31,8 @@ def check_endpoint_present(spec: EndpointPresentCheck, subject: object, ctx: Che
     workload, need = subject.workload, subject.need
     if workload.vpc_id is None:
         raise IncompleteData(f"the VPC of {workload.name} is unknown (subnets not in inventory)")
+    if need.region and need.region != workload.region:
+        return Outcome.failed([Problem("other_region", {"need_region": need.region})], service_name=need.service_name)
     evidence = {
         "vpc_id": workload.vpc_id,
         "service_name": need.service_name,
