@@ -19,13 +19,17 @@ from typing import Any, Final
 
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.managed import aws_managed_policy
-from scanner.iam.policy_set import NamedPolicy, PolicySet
+from scanner.iam.policy_set import NamedPolicy, PolicySet, frozen_levels
+from scanner.iam.request import RequestContext
 from scanner.inventory.iam import KmsKey, Role, SecretMetadata, SsmParameter
 from scanner.inventory.references import SECRET_SUFFIX_LENGTH, SecretId
 from scanner.inventory.root import AccountInventory
 from scanner.results import CollectionErrorRecord
 
 _CACHE_KEY: Final = "_vpce_scan_account_policies"
+
+ScpLevels = tuple[tuple[NamedPolicy, ...], ...]
+"""SCP levels from the root down, frozen once per account: every role's PolicySet shares them."""
 
 ROLE_OPERATIONS = frozenset({"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies"})
 
@@ -65,8 +69,9 @@ class AccountPolicies:
         self.account = account
         self._managed: dict[str, NamedPolicy | Unknown] = {}
         self._roles: dict[str, RolePolicies | Unknown] = {}
-        self._scps: tuple[list[list[NamedPolicy]] | None, Unknown | None] | None = None
+        self._scps: tuple[ScpLevels | None, Unknown | None] | None = None
         self._parsed: dict[str, NamedPolicy | Unknown] = {}
+        self._key_sets: dict[frozenset[str], frozenset[str]] = {}
         self.errors_by_resource: dict[str, list[CollectionErrorRecord]] = {}
         for error in account.errors:
             if error.resource_id:
@@ -78,6 +83,11 @@ class AccountPolicies:
         self._missing_secrets = frozenset(account.missing_secrets)
         self._missing_parameters = frozenset(account.missing_parameters)
         self._missing_roles = frozenset(account.missing_roles)
+        self.request_contexts: dict[object, tuple[RequestContext, dict[tuple[object, ...], RequestContext]]] = {}
+        """Request contexts shared by the workloads of the account whose roles carry the same keys (see
+        `DeriverBase._share_contexts`)."""
+        self.shared_contexts: dict[tuple[object, ...], RequestContext] = {}
+        """Request contexts that do not depend on the role (ECR's layer downloads), by what they depend on."""
 
     # ---- errors -----------------------------------------------------------------------------------
 
@@ -136,8 +146,13 @@ class AccountPolicies:
         return RolePolicies(
             policies=PolicySet(identity_policies=identity, permissions_boundary=boundary, scp_levels=levels),
             scps_evaluated=self.scps_evaluated,
-            condition_keys=condition_keys(everything),
+            condition_keys=self._shared(condition_keys(everything)),
         )
+
+    def _shared(self, keys: frozenset[str]) -> frozenset[str]:
+        """One object for equal sets: most roles of an account test the same keys, and each RolePolicies
+        lives as long as the scan."""
+        return self._key_sets.setdefault(keys, keys)
 
     def managed_policy(self, arn: str) -> NamedPolicy | Unknown:
         """The collected default-version document; else the shipped copy of an AWS managed policy."""
@@ -180,13 +195,13 @@ class AccountPolicies:
         scps = self.account.service_control_policies
         return scps is not None and scps.status != "unreadable"
 
-    def scp_levels(self) -> tuple[list[list[NamedPolicy]] | None, Unknown | None]:
+    def scp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
         """The SCP levels (root first), None when none apply or they are unknown (then with the reason)."""
         if self._scps is None:
             self._scps = self._scp_levels()
         return self._scps
 
-    def _scp_levels(self) -> tuple[list[list[NamedPolicy]] | None, Unknown | None]:
+    def _scp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
         scps = self.account.service_control_policies
         if scps is None:
             return None, Unknown("the organization's SCPs were not collected")
@@ -203,7 +218,7 @@ class AccountPolicies:
                     return None, named
                 parsed.append(named)
             levels.append(parsed)
-        return levels, None
+        return frozen_levels(levels), None
 
     @property
     def organization_id(self) -> str | None:

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from scanner.iam.documents import ConditionClause
 from scanner.iam.matching import arn_matches, string_like
 from scanner.iam.request import KeyState, RequestContext
 from scanner.iam.truth import Truth, truth_of
-from scanner.iam.variables import Pattern, Unresolved, literal_pattern, resolve
+from scanner.iam.variables import Pattern, Unresolved, has_variables, literal_pattern, resolve
 
 Comparator = Callable[[str, Pattern], bool]
 """Whether one request value matches one (resolved) policy value."""
@@ -91,33 +92,32 @@ def _evaluate_clause(
         return truth_of(("true" in wanted and is_absent) or ("false" in wanted and not is_absent)), None
     if found is KeyState.ABSENT:
         return _when_absent(parsed), None
-    patterns: list[Pattern] = []
-    for value in clause.values:
-        if not (resolve_variables and parsed.takes_variables):
-            patterns.append(literal_pattern(value))
-            continue
-        resolved = resolve(value, context)
-        if isinstance(resolved, Unresolved):
-            if resolved.state is KeyState.UNKNOWN:
-                return Truth.UNKNOWN, resolved.key
-            return Truth.FALSE, None
-        patterns.append(resolved)
-    comparator = parsed.comparator
-
-    def satisfies(request_value: str) -> bool:
-        matched = any(comparator(request_value, pattern) for pattern in patterns)
-        return matched != parsed.is_negated
-
+    literal = _literal_values(clause.values)
+    comparator, is_negated = parsed.comparator, parsed.is_negated
+    # Whether each request value satisfies the clause (matches a policy value, or none when negated).
+    if literal.has_variables and resolve_variables and parsed.takes_variables:
+        patterns: list[Pattern] = []
+        for value in clause.values:
+            resolved = resolve(value, context)
+            if isinstance(resolved, Unresolved):
+                if resolved.state is KeyState.UNKNOWN:
+                    return Truth.UNKNOWN, resolved.key
+                return Truth.FALSE, None
+            patterns.append(resolved)
+        satisfied = [any(comparator(value, p) for p in patterns) != is_negated for value in found]
+    elif comparator is _string_equals:
+        # Exact text against fixed values (a region lock, an organization id, a tag): a set lookup.
+        satisfied = [(value in literal.texts) != is_negated for value in found]
+    else:
+        satisfied = [any(comparator(value, p) for p in literal.patterns) != is_negated for value in found]
     match parsed.qualifier:
         case SetQualifier.FOR_ALL_VALUES:
-            return truth_of(all(satisfies(value) for value in found)), None
+            return truth_of(all(satisfied)), None
         case SetQualifier.FOR_ANY_VALUE:
-            return truth_of(any(satisfies(value) for value in found)), None
+            return truth_of(any(satisfied)), None
         case None:
             # Negated operators require that no request value matches any policy value.
-            if parsed.is_negated:
-                return truth_of(all(satisfies(value) for value in found)), None
-            return truth_of(any(satisfies(value) for value in found)), None
+            return truth_of(all(satisfied) if is_negated else any(satisfied)), None
 
 
 def _when_absent(parsed: Operator) -> Truth:
@@ -157,7 +157,29 @@ def parse_operator(name: str) -> Operator | None:
     return Operator(comparator, is_negated, takes_variables, if_exists, qualifier)
 
 
+class _Literal(NamedTuple):
+    """The values of a condition clause, taken literally (no variable substituted)."""
+
+    patterns: tuple[Pattern, ...]
+    texts: frozenset[str]
+    has_variables: bool
+    """Only then does the clause need resolving against each request's context (Version 2012-10-17)."""
+
+
+@lru_cache(maxsize=8192)
+def _literal_values(values: tuple[str, ...]) -> _Literal:
+    """Most clauses have no variables and are met by request after request (an SCP's region lock, an
+    organization guard): their patterns are worked out once per set of values, not once per request."""
+    return _Literal(
+        tuple(literal_pattern(value) for value in values),
+        frozenset(values),
+        any(has_variables(value) for value in values),
+    )
+
+
 def _text(pattern: Pattern) -> str:
+    if len(pattern) == 1:
+        return pattern[0][0]  # a literal value, or a variable substituted whole
     return "".join(text for text, _ in pattern)
 
 

@@ -26,10 +26,28 @@ class DeriverBase:
         self.region = workload.region
         self.base = RequestContext()
         self.contexts: dict[tuple[object, ...], RequestContext] = {}
+        """The contexts built from `base`, by the keys `_request` adds (see `_share_contexts`)."""
 
-    def _base_context(self, plan: ExecutionPlan) -> RequestContext:
-        """Keys every call of the role carries: the principal, its tags, its organization. Built (and
-        normalised) once per plan; `_context` extends it per call."""
+    def _share_contexts(self, plan: ExecutionPlan) -> None:
+        """Set `base` (the keys every call of the role carries) and `contexts` (those built from it).
+
+        Both are shared with the account's other workloads whose roles carry the same keys (the same tags,
+        tested by the same policies; the organization is the account's): a call in the same region,
+        through the same endpoint, with the same extra keys gets the same immutable context. A scan of
+        thousands of workloads then builds and keeps hundreds of contexts, not thousands."""
+        tags: dict[str, str] = {}
+        if plan.role is not None:
+            tags = {f"aws:PrincipalTag/{t.key}".lower(): t.value for t in plan.role.tags}
+        mentioned = plan.role_policies.condition_keys if plan.role_policies is not None else frozenset()
+        key = (tuple(tags.items()), mentioned)
+        shared = self.view.request_contexts.get(key)
+        if shared is None:
+            shared = self.view.request_contexts[key] = (self._base_context(tags, mentioned), {})
+        self.base, self.contexts = shared
+
+    def _base_context(self, tags: dict[str, str], mentioned: frozenset[str]) -> RequestContext:
+        """Keys every call of the role carries: the principal, its tags (`aws:principaltag/...`, lowercase),
+        its organization; the tags the role's policies test (`mentioned`) but it lacks are absent."""
         values: dict[str, ContextValue] = {
             "aws:PrincipalType": "AssumedRole",
             "aws:PrincipalIsAWSService": False,
@@ -41,15 +59,8 @@ class DeriverBase:
             values["aws:PrincipalOrgID"] = org_id
         elif self.view.in_organization is False:
             absent.add("aws:PrincipalOrgID")
-        if plan.role is not None:
-            tags = {f"aws:PrincipalTag/{t.key}".lower(): t.value for t in plan.role.tags}
-            values.update(tags)
-            if plan.role_policies is not None:
-                absent.update(
-                    key
-                    for key in plan.role_policies.condition_keys
-                    if key.startswith("aws:principaltag/") and key not in tags
-                )
+        values.update(tags)
+        absent.update(key for key in mentioned if key.startswith("aws:principaltag/") and key not in tags)
         given = {key.lower() for key in values}
         return RequestContext(values, {key for key in absent if key.lower() not in given})
 

@@ -160,47 +160,71 @@ def _document(data: Mapping[str, object]) -> PolicyDocument:
     return PolicyDocument(statements=statements, version=version, id=policy_id)
 
 
+_EFFECTS = {effect.value: effect for effect in Effect}
+
+
+def _where(index: int) -> str:
+    return f"Statement[{index}]"
+
+
 def _statement(index: int, raw: object) -> Statement:
-    where = f"Statement[{index}]"
+    # A scan parses thousands of statements: the path of an element (`Statement[3].Resource`) is spelled
+    # out only when there is an error to report.
     if not isinstance(raw, Mapping):
-        raise PolicyDocumentError(f"{where}: expected an object, got {type(raw).__name__}")
+        raise PolicyDocumentError(f"{_where(index)}: expected an object, got {type(raw).__name__}")
     effect_text = raw.get("Effect")
-    if effect_text not in (Effect.ALLOW.value, Effect.DENY.value):
-        raise PolicyDocumentError(f"{where}.Effect: expected 'Allow' or 'Deny', got {effect_text!r}")
-    actions, not_actions = _exclusive_pair(raw, where, "Action", "NotAction", required=True)
+    effect = _EFFECTS.get(effect_text) if isinstance(effect_text, str) else None
+    if effect is None:
+        raise PolicyDocumentError(f"{_where(index)}.Effect: expected 'Allow' or 'Deny', got {effect_text!r}")
+    actions, not_actions = _exclusive_pair(raw, index, "Action", "NotAction", required=True)
     # A missing Resource is legal only where AWS applies the policy to the resource it is attached to
     # (trust policies, some resource policies); that resource is "whatever was requested", i.e. "*".
-    resources, not_resources = _exclusive_pair(raw, where, "Resource", "NotResource", required=False)
+    resources, not_resources = _exclusive_pair(raw, index, "Resource", "NotResource", required=False)
     if resources is None and not_resources is None:
         resources = ("*",)
-    if "Principal" in raw and "NotPrincipal" in raw:
-        raise PolicyDocumentError(f"{where}: has both Principal and NotPrincipal")
+    has_principal, has_not_principal = "Principal" in raw, "NotPrincipal" in raw
+    if has_principal and has_not_principal:
+        raise PolicyDocumentError(f"{_where(index)}: has both Principal and NotPrincipal")
+    sid = raw.get("Sid")
+    if sid is not None and not isinstance(sid, str):
+        raise PolicyDocumentError(f"{_where(index)}.Sid: expected a string, got {sid!r}")
+    condition = raw.get("Condition")
     return Statement(
-        index=index,
-        effect=Effect(effect_text),
-        sid=_optional_text(raw, "Sid", f"{where}.Sid"),
-        actions=actions,
-        not_actions=not_actions,
-        resources=resources,
-        not_resources=not_resources,
-        principals=_principals(raw["Principal"], f"{where}.Principal") if "Principal" in raw else None,
-        not_principals=(_principals(raw["NotPrincipal"], f"{where}.NotPrincipal") if "NotPrincipal" in raw else None),
-        conditions=_conditions(raw.get("Condition"), f"{where}.Condition"),
+        index,
+        effect,
+        sid,
+        actions,
+        not_actions,
+        resources,
+        not_resources,
+        _principals(raw["Principal"], f"{_where(index)}.Principal") if has_principal else None,
+        _principals(raw["NotPrincipal"], f"{_where(index)}.NotPrincipal") if has_not_principal else None,
+        _conditions(condition, f"{_where(index)}.Condition") if condition is not None else (),
     )
 
 
 def _exclusive_pair(
-    raw: Mapping[str, object], where: str, name: str, negated: str, *, required: bool
+    raw: Mapping[str, object], index: int, name: str, negated: str, *, required: bool
 ) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
-    if name in raw and negated in raw:
-        raise PolicyDocumentError(f"{where}: has both {name} and {negated}")
-    if name in raw:
-        return _strings(raw[name], f"{where}.{name}"), None
-    if negated in raw:
-        return None, _strings(raw[negated], f"{where}.{negated}")
+    has_name, has_negated = name in raw, negated in raw
+    if has_name and has_negated:
+        raise PolicyDocumentError(f"{_where(index)}: has both {name} and {negated}")
+    if has_name:
+        return _element_strings(raw[name], index, name), None
+    if has_negated:
+        return None, _element_strings(raw[negated], index, negated)
     if required:
-        raise PolicyDocumentError(f"{where}: needs {name} or {negated}")
+        raise PolicyDocumentError(f"{_where(index)}: needs {name} or {negated}")
     return None, None
+
+
+def _element_strings(value: object, index: int, name: str) -> tuple[str, ...]:
+    """`_strings` for an element of statement `index`, naming it only if it is not strings."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return _strings(value, f"{_where(index)}.{name}")
 
 
 def _strings(value: object, where: str) -> tuple[str, ...]:

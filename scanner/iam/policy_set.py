@@ -87,6 +87,14 @@ class PolicySet:
         # Freeze caller-supplied lists so a PolicySet shared across requests cannot change under them.
         object.__setattr__(self, "identity_policies", tuple(self.identity_policies))
         if self.scp_levels is not None:
-            object.__setattr__(self, "scp_levels", tuple(tuple(level) for level in self.scp_levels))
+            object.__setattr__(self, "scp_levels", frozen_levels(self.scp_levels))
         if self.rcp_levels is not None:
-            object.__setattr__(self, "rcp_levels", tuple(tuple(level) for level in self.rcp_levels))
+            object.__setattr__(self, "rcp_levels", frozen_levels(self.rcp_levels))
+
+
+def frozen_levels(levels: Sequence[Sequence[NamedPolicy]]) -> tuple[tuple[NamedPolicy, ...], ...]:
+    """`levels` as a tuple of tuples: the same object when it already is one, so that the policy sets of
+    an account's roles share its SCP levels rather than each holding a copy (thousands of roles)."""
+    if isinstance(levels, tuple) and all(isinstance(level, tuple) for level in levels):
+        return levels
+    return tuple(tuple(level) for level in levels)

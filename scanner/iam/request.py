@@ -39,7 +39,7 @@ def _texts(value: ContextValue) -> tuple[str, ...]:
 class RequestContext:
     """Condition context keys of one request. Key names are case-insensitive, values are not."""
 
-    __slots__ = ("_absent", "_by_principal", "_values")
+    __slots__ = ("_absent", "_values")
 
     def __init__(self, values: Mapping[str, ContextValue] | None = None, absent: Iterable[str] = ()) -> None:
         normalised: dict[str, tuple[str, ...]] = {}
@@ -51,7 +51,6 @@ class RequestContext:
             raise ValueError(f"context keys both given and declared absent: {', '.join(sorted(both))}")
         self._values = normalised
         self._absent = absent_keys
-        self._by_principal: dict[tuple[str, str], RequestContext] | None = None
 
     @classmethod
     def _normalised(cls, values: dict[str, tuple[str, ...]], absent: frozenset[str]) -> RequestContext:
@@ -59,7 +58,6 @@ class RequestContext:
         context = cls.__new__(cls)
         context._values = values
         context._absent = absent
-        context._by_principal = None
         return context
 
     @property
@@ -93,21 +91,19 @@ class RequestContext:
         return RequestContext._normalised(merged, self._absent)
 
     def with_principal(self, principal_arn: str, principal_account: str) -> RequestContext:
-        """`with_defaults` for `aws:PrincipalArn` and `aws:PrincipalAccount` (`Request.effective_context`).
-
-        Memoised per principal: derivation shares one context among the requests of a workload that carry
-        the same keys, and the alternates of a request share its context too, so the evaluator asks for
-        the same effective context several times. A context never changes, so neither does the answer.
-        """
-        memo = self._by_principal
-        if memo is None:
-            memo = self._by_principal = {}
-        key = (principal_arn, principal_account)
-        found = memo.get(key)
-        if found is None:
-            found = self.with_defaults({"aws:PrincipalArn": principal_arn, "aws:PrincipalAccount": principal_account})
-            memo[key] = found
-        return found
+        """`with_defaults({"aws:PrincipalArn": ..., "aws:PrincipalAccount": ...})`, without the generic
+        normalisation: the evaluator asks for it once per request (`Request.effective_context`)."""
+        values, absent = self._values, self._absent
+        add_arn = "aws:principalarn" not in values and "aws:principalarn" not in absent
+        add_account = "aws:principalaccount" not in values and "aws:principalaccount" not in absent
+        if not (add_arn or add_account):
+            return self
+        merged = dict(values)
+        if add_arn:
+            merged["aws:principalarn"] = (principal_arn,)
+        if add_account:
+            merged["aws:principalaccount"] = (principal_account,)
+        return RequestContext._normalised(merged, absent)
 
     def extended(self, values: Mapping[str, ContextValue], absent: Iterable[str] = ()) -> RequestContext:
         """This context with `values` added (replacing a value of the same key, in place) and `absent`

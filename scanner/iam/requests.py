@@ -97,7 +97,7 @@ class _Deriver(SecretRequests):
         plan.needs_role = bool(ecr_images or logs or references)
         self._identity(plan)
         principal = plan.principal_arn or ""
-        self.base = self._base_context(plan)
+        self._share_contexts(plan)
         token_regions: dict[str, None] = {}
         repositories: set[str] = set()
         for container, image in ecr_images:
@@ -209,19 +209,24 @@ class _Deriver(SecretRequests):
         endpoint = self._endpoint("s3", region)
         bucket = f"arn:{self.partition}:s3:::prod-{region}-starport-layer-bucket/*"
         resource = bucket.removesuffix("*") + "layer"
-        values: dict[str, ContextValue] = {
-            "aws:RequestedRegion": region,
-            "aws:PrincipalOrgID": AWS_OWNED,
-            "aws:ResourceAccount": AWS_OWNED,
-            "aws:ResourceOrgID": AWS_OWNED,
-            "aws:SecureTransport": True,
-        }
-        absent: list[str] = ["aws:SourceIp"]
-        if endpoint is not None:
-            values["aws:SourceVpce"] = endpoint.vpc_endpoint_id
-            values["aws:SourceVpc"] = endpoint.vpc_id
+        # The context does not depend on the role: one per region and endpoint, shared by the account's workloads.
+        key = ("layer download", region, endpoint.vpc_endpoint_id if endpoint is not None else None)
+        context = self.view.shared_contexts.get(key)
+        if context is None:
+            values: dict[str, ContextValue] = {
+                "aws:RequestedRegion": region,
+                "aws:PrincipalOrgID": AWS_OWNED,
+                "aws:ResourceAccount": AWS_OWNED,
+                "aws:ResourceOrgID": AWS_OWNED,
+                "aws:SecureTransport": True,
+            }
+            absent: list[str] = ["aws:SourceIp"]
+            if endpoint is not None:
+                values["aws:SourceVpce"] = endpoint.vpc_endpoint_id
+                values["aws:SourceVpc"] = endpoint.vpc_id
+            context = self.view.shared_contexts[key] = RequestContext(values, absent)
         principal = f"arn:{self.partition}:iam::{AWS_OWNED}:root"
-        request = Request(LAYER_DOWNLOAD_ACTION, resource, principal, AWS_OWNED, RequestContext(values, absent))
+        request = Request(LAYER_DOWNLOAD_ACTION, resource, principal, AWS_OWNED, context)
         return DerivedRequest(
             request=request,
             policies=None,

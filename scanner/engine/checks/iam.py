@@ -58,19 +58,20 @@ class _Answer:
 def _answer(derived: DerivedRequest, request: Request, policies: PolicySet) -> _Answer:
     first = evaluate_request(request, policies)
     for alternate in derived.alternates:
-        if _resources_equivalent(policies, request.resource, alternate):
-            continue  # every Resource pattern treats both alike: the answer cannot differ
+        if _resources_equivalent(policies, request.action, request.resource, alternate):
+            continue  # every Resource pattern that could apply treats both alike: the answer cannot differ
         other = evaluate_request(replace(request, resource=alternate), policies)
         if other.decision is not first.decision:
             return _Answer(first, varies=True)
     return _Answer(first)
 
 
-def _resources_equivalent(policies: PolicySet, resource: str, other: str) -> bool:
-    """True when no Resource or NotResource entry of `policies` matches one resource and not the other
-    (only the resource differs between the two requests). Entries with policy variables are not judged."""
+def _resources_equivalent(policies: PolicySet, action: str, resource: str, other: str) -> bool:
+    """True when no Resource or NotResource entry of a statement of `policies` that covers `action`
+    matches one resource and not the other (only the resource differs between the two requests, and a
+    statement for other actions applies to neither). Entries with policy variables are not judged."""
     for policy in _all_policies(policies):
-        for statement in policy.document.statements:
+        for statement in policy.document.statements_for(action):
             for pattern in statement.resources or statement.not_resources or ():
                 if has_variables(pattern):
                     return False
