@@ -8,11 +8,12 @@ standalone Fargate tasks. ListTasks keeps its default (desired status RUNNING): 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from scanner.collect.calls import CallContext, chunks, counted
+from scanner.collect.calls import CallContext, M, chunks, counted
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.workloads import is_fargate_workload, is_standalone_fargate
 
@@ -106,65 +107,67 @@ def _describe_clusters(ctx: CallContext, ecs: ECSClient, cluster_arns: list[str]
 
 
 def _services(ctx: CallContext, ecs: ECSClient, cluster_arn: str) -> list[Service]:
-    name = cluster_arn.rsplit("/", 1)[-1]
-    ctx.stage(SERVICE, "ListServices", name)
-    pages = ctx.pages(
-        SERVICE,
-        "ListServices",
-        ecs.get_paginator("list_services").paginate(cluster=cluster_arn, PaginationConfig={"PageSize": LIST_PAGE}),
-        resource_id=cluster_arn,
+    return _list_and_describe(
+        ctx,
+        cluster_arn,
+        listing=("ListServices", ecs.get_paginator("list_services"), "serviceArns", "service"),
+        describing=("DescribeServices", partial(ecs.describe_services, cluster=cluster_arn), "services"),
+        batch_size=DESCRIBE_SERVICES_BATCH,
+        model=Service,
+        id_key="serviceArn",
     )
-    service_arns = [arn for page in pages for arn in page.get("serviceArns", [])]
-    if service_arns:
-        ctx.stage(SERVICE, "DescribeServices", f"{name}: {counted(service_arns, 'service')}")
-    services: list[Service] = []
-    for batch in chunks(service_arns, DESCRIBE_SERVICES_BATCH):
-        response = ctx.call(
-            SERVICE,
-            "DescribeServices",
-            partial(ecs.describe_services, cluster=cluster_arn, services=batch),
-            resource_id=cluster_arn,
-        )
-        if response is None:
-            continue
-        _record_failures(ctx, "DescribeServices", response.get("failures", []))
-        services += ctx.parse(
-            Service,
-            response.get("services", []),
-            service=SERVICE,
-            operation="DescribeServices",
-            id_key="serviceArn",
-        )
-    return services
 
 
 def _tasks(ctx: CallContext, ecs: ECSClient, cluster_arn: str) -> list[Task]:
+    return _list_and_describe(
+        ctx,
+        cluster_arn,
+        listing=("ListTasks", ecs.get_paginator("list_tasks"), "taskArns", "task"),
+        describing=("DescribeTasks", partial(ecs.describe_tasks, cluster=cluster_arn), "tasks"),
+        batch_size=DESCRIBE_TASKS_BATCH,
+        model=Task,
+        id_key="taskArn",
+    )
+
+
+def _list_and_describe(
+    ctx: CallContext,
+    cluster_arn: str,
+    *,
+    listing: tuple[str, Any, str, str],
+    describing: tuple[str, Callable[..., Any], str],
+    batch_size: int,
+    model: type[M],
+    id_key: str,
+) -> list[M]:
+    """List the ARNs of one cluster (paginated), then describe them in the largest batches the API takes.
+    `listing` is (operation, paginator, ARN key, noun); `describing` is (operation, call, item key), where
+    the item key (`services`, `tasks`) is also the name of the call's ARN-list argument."""
+    list_operation, paginator, arns_key, noun = listing
+    describe_operation, describe, items_key = describing
     name = cluster_arn.rsplit("/", 1)[-1]
-    ctx.stage(SERVICE, "ListTasks", name)
+    ctx.stage(SERVICE, list_operation, name)
     pages = ctx.pages(
         SERVICE,
-        "ListTasks",
-        ecs.get_paginator("list_tasks").paginate(cluster=cluster_arn, PaginationConfig={"PageSize": LIST_PAGE}),
+        list_operation,
+        paginator.paginate(cluster=cluster_arn, PaginationConfig={"PageSize": LIST_PAGE}),
         resource_id=cluster_arn,
     )
-    task_arns = [arn for page in pages for arn in page.get("taskArns", [])]
-    if task_arns:
-        ctx.stage(SERVICE, "DescribeTasks", f"{name}: {counted(task_arns, 'task')}")
-    tasks: list[Task] = []
-    for batch in chunks(task_arns, DESCRIBE_TASKS_BATCH):
+    arns = [arn for page in pages for arn in page.get(arns_key, [])]
+    if arns:
+        ctx.stage(SERVICE, describe_operation, f"{name}: {counted(arns, noun)}")
+    described: list[M] = []
+    for batch in chunks(arns, batch_size):
         response = ctx.call(
-            SERVICE,
-            "DescribeTasks",
-            partial(ecs.describe_tasks, cluster=cluster_arn, tasks=batch),
-            resource_id=cluster_arn,
+            SERVICE, describe_operation, partial(describe, **{items_key: batch}), resource_id=cluster_arn
         )
         if response is None:
             continue
-        _record_failures(ctx, "DescribeTasks", response.get("failures", []))
-        tasks += ctx.parse(
-            Task, response.get("tasks", []), service=SERVICE, operation="DescribeTasks", id_key="taskArn"
+        _record_failures(ctx, describe_operation, response.get("failures", []))
+        described += ctx.parse(
+            model, response.get(items_key, []), service=SERVICE, operation=describe_operation, id_key=id_key
         )
-    return tasks
+    return described
 
 
 def _workload_task_definitions(ecs: Ecs) -> list[str]:

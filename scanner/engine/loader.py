@@ -106,7 +106,7 @@ def _describe(error: Any) -> str:
         return f"{shown}: missing 'kind'; expected one of: {', '.join(sorted(KINDS))}"
     if kind == "extra_forbidden":
         model = _model_at(loc)
-        allowed = ", ".join(f.alias or n for n, f in model.model_fields.items()) if model else ""
+        allowed = ", ".join(sorted(f.alias or n for n, f in model.model_fields.items())) if model else ""
         return f"{shown}: unknown key" + (f"; expected one of: {allowed}" if allowed else "")
     if kind == "missing":
         return f"{shown}: required key missing"

@@ -29,10 +29,9 @@ Operand = Scalar | list[Scalar] | ParamRef
 _OPERATORS = ("equals", "not_equals", "in_", "not_in", "exists", "min_items", "max_items")
 
 
-class Predicate(_Spec):
-    """`{path: a.b, <one operator>: value}`; operators come from this closed set."""
+class _Operators(_Spec):
+    """The closed set of operators: exactly one is given."""
 
-    path: str
     equals: Operand | None = None
     not_equals: Operand | None = None
     in_: list[Scalar] | ParamRef | None = Field(default=None, alias="in")
@@ -42,7 +41,7 @@ class Predicate(_Spec):
     max_items: int | None = None
 
     @model_validator(mode="after")
-    def _one_operator(self) -> Predicate:
+    def _one_operator(self) -> _Operators:
         given = [name for name in _OPERATORS if getattr(self, name) is not None]
         if len(given) != 1:
             names = ", ".join(n.rstrip("_") for n in _OPERATORS)
@@ -58,6 +57,12 @@ class Predicate(_Spec):
         return getattr(self, self.operator if self.operator != "in" else "in_")
 
 
+class Predicate(_Operators):
+    """`{path: a.b, <one operator>: value}`."""
+
+    path: str
+
+
 _CODE = r"^[a-z][a-z0-9_]*$"
 
 
@@ -66,25 +71,13 @@ class _Check(_Spec):
     when: list[Predicate] = Field(default_factory=list)
 
 
-class AttributeCheck(_Check):
+class AttributeCheck(_Check, _Operators):
     """The value at `path` satisfies one operator."""
 
     kind: Literal["attribute"]
     path: str
-    equals: Operand | None = None
-    not_equals: Operand | None = None
-    in_: list[Scalar] | ParamRef | None = Field(default=None, alias="in")
-    not_in: list[Scalar] | ParamRef | None = None
-    exists: bool | None = None
-    min_items: int | None = None
-    max_items: int | None = None
     problem: str = Field(default="mismatch", pattern=_CODE)
     severity: Severity | None = None
-
-    @model_validator(mode="after")
-    def _one_operator(self) -> AttributeCheck:
-        self.predicate()  # raises the predicate's own "exactly one operator" error
-        return self
 
     def predicate(self) -> Predicate:
         return Predicate.model_validate(

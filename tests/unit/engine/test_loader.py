@@ -78,13 +78,13 @@ BAD = [
         "unknown top-level key",
         replace("severity: high\n", "severity: high\nseverity_level: 3\n"),
         "severity_level:",
-        "severity_level: unknown key; expected one of: id, name, title, severity, ",
+        "severity_level: unknown key; expected one of: check, compliance, description, fix, id, messages, ",
     ),
     Bad(
         "unknown key in a check",
         replace("  equals: true\n", "  equals: true\n  bogus: 1\n"),
         "bogus:",
-        "check.bogus: unknown key; expected one of: when, kind, path, equals, ",
+        "check.bogus: unknown key; expected one of: equals, exists, in, kind, max_items, min_items, not_equals, ",
     ),
     Bad(
         "wrong kind",
