@@ -19,6 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -208,22 +209,25 @@ def _secrets_inline(rng: random.Random, name: str, region: str, team: str, index
     )
 
 
+# Explicit denies a platform team puts beside execution roles (shared with vpce007_pass.py).
+GUARD_STATEMENTS: list[dict[str, Any]] = [
+    {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "arn:aws:secretsmanager:*:*:secret:staging/*"},
+    {
+        "Effect": "Deny",
+        "NotAction": ["ecr:*", "logs:*", "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
+        "Resource": "*",
+    },
+    {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": ORG_ID}},
+    },
+]
+
+
 def _guard_inline(rng: random.Random, name: str) -> NamedPolicy:
-    guards = [
-        {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "arn:aws:secretsmanager:*:*:secret:staging/*"},
-        {
-            "Effect": "Deny",
-            "NotAction": ["ecr:*", "logs:*", "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": ORG_ID}},
-        },
-    ]
-    return NamedPolicy.parse(f"{name}/guard", {"Version": "2012-10-17", "Statement": rng.sample(guards, k=2)})
+    return NamedPolicy.parse(f"{name}/guard", {"Version": "2012-10-17", "Statement": rng.sample(GUARD_STATEMENTS, k=2)})
 
 
 def _boundary() -> NamedPolicy:

@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from iam_throughput import GUARD_STATEMENTS, ORG_ID
 
 from scanner.config import bundled_path
 from scanner.engine.evaluate import build_context, evaluate_rule
@@ -38,7 +41,6 @@ from scanner.inventory.workloads import Workload
 
 ACCOUNT = "111122223333"
 REGION = "eu-west-1"
-ORG_ID = "o-abc123def4"
 VPCS = 20
 ECS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/ecs-execution-boundary"
@@ -413,21 +415,7 @@ def _pull_policy(team: str, name: str) -> dict[str, Any]:
 
 
 def _guard_policy(rng: random.Random) -> dict[str, Any]:
-    guards = [
-        {"Effect": "Deny", "Action": "secretsmanager:*", "Resource": "arn:aws:secretsmanager:*:*:secret:staging/*"},
-        {
-            "Effect": "Deny",
-            "NotAction": ["ecr:*", "logs:*", "secretsmanager:GetSecretValue", "ssm:GetParameters", "kms:Decrypt"],
-            "Resource": "*",
-        },
-        {
-            "Effect": "Deny",
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": ORG_ID}},
-        },
-    ]
-    return {"Version": "2012-10-17", "Statement": rng.sample(guards, k=2)}
+    return {"Version": "2012-10-17", "Statement": rng.sample(GUARD_STATEMENTS, k=2)}
 
 
 def _key_policy() -> str:

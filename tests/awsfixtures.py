@@ -332,32 +332,9 @@ class Builder:
             "name": EXECUTION_ROLE_NAME,
             "missing": f"arn:aws:iam::{shared.account_id}:role/{MISSING_ROLE_NAME}",
         }[spec.execution_role]
-        task_definition_arn = self.ecs.register_task_definition(
-            family=name,
-            networkMode="awsvpc",
-            requiresCompatibilities=["FARGATE"],
-            cpu="256",
-            memory="512",
-            executionRoleArn=execution_role,
-            containerDefinitions=[
-                {
-                    "name": "app",
-                    "image": image,
-                    "memory": 512,  # moto's run_task needs container-level memory
-                    "essential": True,
-                    "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
-                    "logConfiguration": {
-                        "logDriver": "awslogs",
-                        "options": {
-                            "awslogs-group": shared.log_group,
-                            "awslogs-region": self.region,
-                            "awslogs-stream-prefix": name,
-                        },
-                    },
-                    "secrets": [{"name": "DB_PASSWORD", "valueFrom": shared.secret_arn}],
-                }
-            ],
-        )["taskDefinition"]["taskDefinitionArn"]
+        task_definition_arn = register_task_definition(
+            self.ecs, shared, name, execution_role, image, [("DB_PASSWORD", shared.secret_arn)]
+        )
         network = {
             "awsvpcConfiguration": {
                 "subnets": list(subnet_ids),
@@ -478,31 +455,9 @@ def add_fargate_service(
     """Another Fargate service in `vpc` (its subnets and task group), with its own task definition and
     execution role (ARN or name), the shared ECR image and log group, and `secrets` (name, valueFrom)."""
     ecs = session.client("ecs", region_name=shared.region, endpoint_url=endpoint_url)  # type: ignore[call-overload]
-    task_definition_arn = ecs.register_task_definition(
-        family=name,
-        networkMode="awsvpc",
-        requiresCompatibilities=["FARGATE"],
-        cpu="256",
-        memory="512",
-        executionRoleArn=execution_role,
-        containerDefinitions=[
-            {
-                "name": "app",
-                "image": f"{shared.repository_uri}:1",
-                "memory": 512,
-                "essential": True,
-                "logConfiguration": {
-                    "logDriver": "awslogs",
-                    "options": {
-                        "awslogs-group": shared.log_group,
-                        "awslogs-region": shared.region,
-                        "awslogs-stream-prefix": name,
-                    },
-                },
-                "secrets": [{"name": n, "valueFrom": v} for n, v in secrets],
-            }
-        ],
-    )["taskDefinition"]["taskDefinitionArn"]
+    task_definition_arn = register_task_definition(
+        ecs, shared, name, execution_role, f"{shared.repository_uri}:1", secrets
+    )
     return str(
         ecs.create_service(
             cluster=shared.cluster_arn,
@@ -519,4 +474,39 @@ def add_fargate_service(
                 }
             },
         )["service"]["serviceArn"]
+    )
+
+
+def register_task_definition(
+    ecs: Any, shared: SharedFixture, name: str, execution_role: str, image: str, secrets: Iterable[tuple[str, str]]
+) -> str:
+    """A Fargate task definition with one container `app`: the image, awslogs to the shared log group, and
+    `secrets` (name, valueFrom)."""
+    return str(
+        ecs.register_task_definition(
+            family=name,
+            networkMode="awsvpc",
+            requiresCompatibilities=["FARGATE"],
+            cpu="256",
+            memory="512",
+            executionRoleArn=execution_role,
+            containerDefinitions=[
+                {
+                    "name": "app",
+                    "image": image,
+                    "memory": 512,  # moto's run_task needs container-level memory
+                    "essential": True,
+                    "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+                    "logConfiguration": {
+                        "logDriver": "awslogs",
+                        "options": {
+                            "awslogs-group": shared.log_group,
+                            "awslogs-region": shared.region,
+                            "awslogs-stream-prefix": name,
+                        },
+                    },
+                    "secrets": [{"name": n, "valueFrom": v} for n, v in secrets],
+                }
+            ],
+        )["taskDefinition"]["taskDefinitionArn"]
     )

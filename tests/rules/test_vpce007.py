@@ -134,55 +134,30 @@ def customer_policy_not_collected() -> Scenario:
     return s
 
 
-def customer_policy_collected() -> Scenario:
+def customer_policy_for_logs(log_resource: str) -> Scenario:
+    """A customer managed policy granting ECR pulls and the awslogs actions on `log_resource`."""
     s = workload(attached=[CUSTOMER_POLICY_ARN])
     s.managed_policy(
         CUSTOMER_POLICY_ARN,
         document(
             allow("ecr:GetAuthorizationToken"),
             allow(["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"], REPOSITORY),
-            allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP}:*"),
+            allow(["logs:CreateLogStream", "logs:PutLogEvents"], log_resource),
         ),
     )
     return s
+
+
+def customer_policy_collected() -> Scenario:
+    return customer_policy_for_logs(f"{LOG_GROUP}:*")
 
 
 def log_group_without_star() -> Scenario:
-    s = workload(attached=[CUSTOMER_POLICY_ARN])
-    s.managed_policy(
-        CUSTOMER_POLICY_ARN,
-        document(
-            allow(
-                [
-                    "ecr:GetAuthorizationToken",
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                ]
-            ),
-            allow(["logs:CreateLogStream", "logs:PutLogEvents"], LOG_GROUP),
-        ),
-    )
-    return s
+    return customer_policy_for_logs(LOG_GROUP)
 
 
 def stream_restricted_to_a_task() -> Scenario:
-    s = workload(attached=[CUSTOMER_POLICY_ARN])
-    s.managed_policy(
-        CUSTOMER_POLICY_ARN,
-        document(
-            allow(
-                [
-                    "ecr:GetAuthorizationToken",
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                ]
-            ),
-            allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP}:log-stream:app/app/0*"),
-        ),
-    )
-    return s
+    return customer_policy_for_logs(f"{LOG_GROUP}:log-stream:app/app/0*")
 
 
 def boundary_caps() -> Scenario:
