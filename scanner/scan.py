@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
-from scanner.engine.evaluate import build_context, evaluate_rule
+from scanner.engine.evaluate import build_context, evaluate_in
 from scanner.engine.loader import Rule, load_rules
 from scanner.errors import UsageError
 from scanner.inventory.root import Inventory, load_inventory
 from scanner.results import (
-    Result,
     RuleInfo,
     ScanInfo,
     ScanResult,
@@ -78,9 +77,7 @@ def evaluate_inventory(
 ) -> ScanResult:
     started = started or datetime.now(UTC)
     context = build_context(inventory, config.params, config.baseline)
-    results: list[Result] = []
-    for rule in rules:
-        results.extend(evaluate_rule(rule, context))
+    results = evaluate_in(rules, context)
     errors = inventory.errors
     return ScanResult(
         tool=ToolInfo(version=__version__),

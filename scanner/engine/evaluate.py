@@ -11,7 +11,7 @@ from typing import Any
 from scanner.config import DEFAULT_PARAMS
 from scanner.engine.checks import KINDS, CheckContext, Outcome, Verdict, run_check
 from scanner.engine.checks.base import all_hold
-from scanner.engine.loader import Rule, _walk_checks
+from scanner.engine.loader import Rule, walk_checks
 from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo, Vars
 from scanner.inventory.root import Inventory
 from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads, endpoints_in_use, workload_needs
@@ -35,17 +35,18 @@ def evaluate(
     params: dict[str, object] | None = None,
     baseline: tuple[str, ...] = DEFAULT_BASELINE,
 ) -> list[Result]:
-    context = build_context(inventory, params, baseline)
-    results: list[Result] = []
-    for rule in rules:
-        results.extend(evaluate_rule(rule, context))
-    return results
+    return evaluate_in(rules, build_context(inventory, params, baseline))
+
+
+def evaluate_in(rules: Iterable[Rule], context: ScanContext) -> list[Result]:
+    """Every rule over an already derived context (a scan keeps the context for its summaries)."""
+    return [result for rule in rules for result in evaluate_rule(rule, context)]
 
 
 def _required_actions(rule: Rule) -> set[str]:
     subject_type = SUBJECT_TYPES[rule.spec.resource]
     actions = set(subject_type.enumeration_requires) | set(subject_type.requires) | set(rule.spec.requires)
-    for check, _ in _walk_checks(rule.spec.check, ()):
+    for check, _ in walk_checks(rule.spec.check, ()):
         actions.update(KINDS[check.kind].requires)
     return actions
 

@@ -151,13 +151,13 @@ def load_rule_file(path: Path) -> Rule:
     return Rule(spec, path)
 
 
-def _walk_checks(check: Any, loc: tuple[int | str, ...]) -> Iterable[tuple[Any, tuple[int | str, ...]]]:
+def walk_checks(check: Any, loc: tuple[int | str, ...]) -> Iterable[tuple[Any, tuple[int | str, ...]]]:
     yield check, loc
     if check.kind == "all_of":
         for index, child in enumerate(check.checks):
-            yield from _walk_checks(child, (*loc, "checks", index))
+            yield from walk_checks(child, (*loc, "checks", index))
     elif check.kind == "each":
-        yield from _walk_checks(check.check, (*loc, "check"))
+        yield from walk_checks(check.check, (*loc, "check"))
 
 
 def _check_semantics(spec: RuleSpec, path: Path, node: yaml.Node) -> None:
@@ -185,7 +185,7 @@ def _check_semantics(spec: RuleSpec, path: Path, node: yaml.Node) -> None:
 
     codes: dict[str, tuple[str, ...]] = {}
     each_vars: set[str] = set()
-    for check, loc in _walk_checks(spec.check, ("check",)):
+    for check, loc in walk_checks(spec.check, ("check",)):
         inside_each = "check" in loc[1:] or check.kind == "each"
         for index, predicate in enumerate(check.when):
             check_path(predicate.path, (*loc, "when", index, "path"), inside_each)

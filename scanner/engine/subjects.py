@@ -300,50 +300,31 @@ def _workload_images(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
             yield WorkloadImage(w, image.container, ref), info
 
 
+# Raw resource subjects: kind -> (RegionInventory list, id attribute).
+_RAW_RESOURCES = {
+    "vpc": ("vpcs", "vpc_id"),
+    "vpc_endpoint": ("vpc_endpoints", "vpc_endpoint_id"),
+    "security_group": ("security_groups", "group_id"),
+    "subnet": ("subnets", "subnet_id"),
+}
+
+
 def _regional(ctx: ScanContext, kind: str) -> Iterator[tuple[object, SubjectInfo]]:
+    listing, id_attribute = _RAW_RESOURCES[kind]
+    arn_type = kind.replace("_", "-")
     for account in ctx.inventory.accounts:
         for region in account.regions:
-            items: list[Vpc] | list[VpcEndpoint] | list[SecurityGroup] | list[Subnet]
-            match kind:
-                case "vpc":
-                    items = region.vpcs
-                case "vpc_endpoint":
-                    items = region.vpc_endpoints
-                case "security_group":
-                    items = region.security_groups
-                case _:
-                    items = region.subnets
-            for item in items:
-                resource_id = {
-                    "vpc": lambda i: i.vpc_id,
-                    "vpc_endpoint": lambda i: i.vpc_endpoint_id,
-                    "security_group": lambda i: i.group_id,
-                    "subnet": lambda i: i.subnet_id,
-                }[kind](item)
-                arn_type = kind.replace("_", "-")
+            for item in getattr(region, listing):
+                resource_id: str = getattr(item, id_attribute)
+                arn = _arn(account.partition, "ec2", region.region, account.account_id, f"{arn_type}/{resource_id}")
+                values = {
+                    "account": account.account_id,
+                    "region": region.region,
+                    "partition": account.partition,
+                    "resource_id": resource_id,
+                }
                 info = SubjectInfo(
-                    account=account.account_id,
-                    region=region.region,
-                    resource_arn=_arn(
-                        account.partition,
-                        "ec2",
-                        region.region,
-                        account.account_id,
-                        f"{arn_type}/{resource_id}",
-                    ),
-                    resource_id=resource_id,
-                    resource_type=kind,
-                    workload=None,
-                    qualifier="",
-                    vars=Vars(
-                        {
-                            "account": account.account_id,
-                            "region": region.region,
-                            "partition": account.partition,
-                            "resource_id": resource_id,
-                        }
-                    ),
-                    related_ids={resource_id},
+                    account.account_id, region.region, arn, resource_id, kind, None, "", Vars(values), {resource_id}
                 )
                 yield item, info
 

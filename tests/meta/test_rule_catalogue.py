@@ -10,7 +10,7 @@ import pytest
 
 from scanner.config import bundled_path
 from scanner.engine.checks import KINDS
-from scanner.engine.loader import _walk_checks, load_rules
+from scanner.engine.loader import load_rules, walk_checks
 from scanner.engine.spec import RuleSpec
 from scanner.results import Severity
 
@@ -57,7 +57,7 @@ def test_every_rule_has_the_required_metadata(rules: list) -> None:  # type: ign
 
 
 def test_every_kind_is_used_by_a_rule_and_documented(rules: list) -> None:  # type: ignore[type-arg]
-    used = {check.kind for r in rules for check, _ in _walk_checks(r.spec.check, ())}
+    used = {check.kind for r in rules for check, _ in walk_checks(r.spec.check, ())}
     assert used == set(KINDS)
     for kind in KINDS.values():
         assert kind.doc, f"kind {kind.name} has no docstring"
