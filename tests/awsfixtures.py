@@ -2,7 +2,7 @@
 
 Works in-process under `mock_aws` and against a `ThreadedMotoServer` alike: it only takes a
 `boto3.Session` (and optionally an `endpoint_url`). It never uses CloudFormation, which loses exactly the
-properties the scanner inspects (notes/moto-fidelity.md §4.1).
+properties the scanner inspects (docs/notes/moto-fidelity.md §4.1).
 
     account = build_account(boto3.Session(), "us-east-1", ["compliant", "missing-logs-endpoint"])
     account["compliant"].vpc_id, account["missing-logs-endpoint"].endpoint_ids, account.shared.cluster_arn

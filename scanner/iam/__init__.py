@@ -1,7 +1,7 @@
 """Offline IAM policy evaluation: can this principal make this call, given every layer of policy?
 
 Pure: no AWS calls, no boto3. Four outcomes; UNDETERMINED (a condition on an unknown context key decides)
-is never to be read as allowed. See notes/iam-evaluation.md for the semantics implemented.
+is never to be read as allowed. See docs/notes/iam-evaluation.md for the semantics implemented.
 
     from scanner.iam import NamedPolicy, PolicySet, Request, evaluate_request
 

@@ -1,4 +1,4 @@
-"""Decide one request against every layer of policy, as AWS does (notes/iam-evaluation.md §1.1, §1.5).
+"""Decide one request against every layer of policy, as AWS does (docs/notes/iam-evaluation.md §1.1, §1.5).
 
     deny  = OR of every applicable Deny, in every layer
     allow = grant AND boundary AND every SCP level AND every RCP level AND endpoint policy

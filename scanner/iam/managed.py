@@ -15,7 +15,7 @@ from scanner.iam.policy_set import NamedPolicy
 
 ECS_TASK_EXECUTION_ROLE_POLICY_ARN: Final = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
 
-# Default version v1, created 2017-11-16 and unchanged since (notes/iam-evaluation.md §2). It grants
+# Default version v1, created 2017-11-16 and unchanged since (docs/notes/iam-evaluation.md §2). It grants
 # neither secretsmanager:GetSecretValue, ssm:GetParameters, kms:Decrypt nor logs:CreateLogGroup.
 _ECS_TASK_EXECUTION_ROLE_POLICY: Final = json.dumps(
     {

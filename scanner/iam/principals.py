@@ -2,7 +2,7 @@
 
 How a statement names the caller changes the evaluation, not just whether it applies: naming the role
 grants directly (capped by the role's permissions boundary), while naming the account delegates to the
-account's own IAM policies (notes/iam-evaluation.md §1.1 step 5).
+account's own IAM policies (docs/notes/iam-evaluation.md §1.1 step 5).
 """
 
 from __future__ import annotations

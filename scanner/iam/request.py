@@ -4,7 +4,7 @@ A condition key is in one of three states for a request:
 * present, with one or more values (`RequestContext(values=...)`);
 * known to be absent (`RequestContext(absent=...)`), e.g. `aws:SourceVpce` when no endpoint is on the path;
 * unknown: anything neither given nor declared absent. Offline this is the usual case, and it is never
-  treated as absent (notes/iam-evaluation.md §1.5).
+  treated as absent (docs/notes/iam-evaluation.md §1.5).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Request derivation: the calls a Fargate workload's execution role makes when a task starts, each with
-the policies that govern it (ECS semantics, notes/iam-evaluation.md §1.7). Pure: inventory in, requests out.
+the policies that govern it (ECS semantics, docs/notes/iam-evaluation.md §1.7). Pure: inventory in, requests out.
 
 * Private ECR images: `ecr:GetAuthorizationToken` on `*` (once per registry region) and
   `ecr:BatchCheckLayerAvailability`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on each

@@ -1,7 +1,7 @@
 """Compare the offline evaluator with live `iam:SimulatePrincipalPolicy` answers (`--verify-live`). Pure.
 
 The simulator covers the role's identity policies, its permissions boundary and the SCPs; it does not
-cover resource policies for roles, KMS key policies or VPC endpoint policies (notes/iam-evaluation.md
+cover resource policies for roles, KMS key policies or VPC endpoint policies (docs/notes/iam-evaluation.md
 §4). So each request is re-evaluated offline on those layers only, with exactly the context entries
 the simulation was given (`simulation_context`: the keys whose values every request of the role
 shares), and the two answers are compared:

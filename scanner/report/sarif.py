@@ -1,6 +1,6 @@
 """SARIF 2.1.0 for GitHub code scanning: one run, one SARIF result per unsuppressed FAIL.
 
-GitHub rejects a whole upload for things the schema allows (notes/sarif-github.md): a result without a
+GitHub rejects a whole upload for things the schema allows (docs/notes/sarif-github.md §1.3): a result without a
 physical location, an empty `artifactLocation.uri`, or one with a scheme other than `file`. An ARN
 parses as a URI with scheme `arn`, so it can only be a logical location. Every result therefore has:
 

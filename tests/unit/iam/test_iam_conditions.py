@@ -1,4 +1,4 @@
-"""Condition operators in three-valued logic (notes/iam-evaluation.md §1.5).
+"""Condition operators in three-valued logic (docs/notes/iam-evaluation.md §1.5).
 
 Each case gives a Condition block, what is known of the context, and the expected truth:
 `known` holds key values, `absent` the keys known to be missing; every other key is unknown.

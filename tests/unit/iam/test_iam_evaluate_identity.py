@@ -1,4 +1,4 @@
-"""Whole-request decisions driven by identity policies (notes/iam-evaluation.md §6, cases 1, 2, 8-13)."""
+"""Whole-request decisions driven by identity policies (docs/notes/iam-evaluation.md §6, cases 1, 2, 8-13)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Decisions across layers: boundaries, SCP/RCP levels, resource and key policies, endpoint policies
-(notes/iam-evaluation.md §1.1, §1.6; §6 cases 14-18), and what an Evaluation reports."""
+(docs/notes/iam-evaluation.md §1.1, §1.6; §6 cases 14-18), and what an Evaluation reports."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Action and resource glob matching (notes/iam-evaluation.md §1.2, §1.3; §6 cases 3-7)."""
+"""Action and resource glob matching (docs/notes/iam-evaluation.md §1.2, §1.3; §6 cases 3-7)."""
 
 from __future__ import annotations
 

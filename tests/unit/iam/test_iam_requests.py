@@ -1,5 +1,5 @@
 """Request derivation (scanner.iam.requests): what a workload's execution role is asked for at task
-start, with ECS semantics (notes/iam-evaluation.md §1.7). Table-driven; each case is named."""
+start, with ECS semantics (docs/notes/iam-evaluation.md §1.7). Table-driven; each case is named."""
 
 from __future__ import annotations
 

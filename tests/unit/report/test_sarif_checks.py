@@ -55,7 +55,7 @@ def _empty_locations(d: Doc) -> None:
     _first_result(d)["locations"] = []
 
 
-# The four shapes GitHub rejects whole uploads for, all valid per the schema (notes §1.3, §5.3).
+# The four shapes GitHub rejects whole uploads for, all valid per the schema (docs/notes/sarif-github.md §1.3, §5.3).
 GITHUB_FATAL = {
     "uri is the ARN": (_set_uri("arn:aws:ec2:eu-west-1:111122223333:vpc/vpc-0123"), "not a relative, scheme-less"),
     "uri is empty": (_set_uri(""), "expected artifact location"),
