@@ -8,7 +8,9 @@ in an empty directory (apart from two decoy files a glob would match): a side ef
 from __future__ import annotations
 
 import json
+import random
 import re
+import shlex
 import shutil
 import string
 import subprocess
@@ -189,6 +191,25 @@ def test_the_shipped_fixes_call_aws_with_every_variable() -> None:
     for name, template in _fix_templates():
         if not template.startswith("#"):
             assert "aws " in template, name
+
+
+# Every context at once; shlex.split (POSIX) must give back each value as exactly its argument(s).
+EVERY_CONTEXT = "aws s3 cp $v --a x$v --b \"$v\" --c '$v' --d \"a $v b\" --e 'a $v b' --f=$v,$v $ids --g '\"$v\"'"
+_ALPHABET = "ab -_=,./:@%+'\"\\$`!*?[]{}~#;&|<>()^\n\t\r\x1b\u202e\u2028é"
+
+
+def test_random_values_split_back_into_exactly_the_intended_words() -> None:
+    generator = random.Random(7)
+    for _ in range(3000):
+        value = "".join(generator.choice(_ALPHABET) for _ in range(generator.randint(0, 12)))
+        items = tuple("".join(generator.choice(_ALPHABET) for _ in range(generator.randint(0, 6))) for _ in range(2))
+        count = generator.randint(0, 2)
+        rendered = render_command(EVERY_CONTEXT, {"v": value, "ids": Arguments(items[:count])})
+        v = value
+        assert shlex.split(rendered) == [
+            *("aws", "s3", "cp", v, "--a", f"x{v}", "--b", v, "--c", v, "--d", f"a {v} b", "--e", f"a {v} b"),
+            *(f"--f={v},{v}", *items[:count], "--g", f'"{v}"'),
+        ], rendered
 
 
 # ---- ordinary ids render byte-identically ------------------------------------------------------------
