@@ -4,7 +4,8 @@ context, gives their identity (for results) and the template variables their mes
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+import re
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 from scanner.engine.commands import Arguments, TemplateValue
@@ -109,10 +110,19 @@ def _arn(partition: str, service: str, region: str, account: str, resource: str)
     return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
 
-def _network_configuration(w: Workload) -> str:
-    subnets = ",".join(w.subnet_ids)
-    groups = ",".join(w.security_group_ids)
-    return f"awsvpcConfiguration={{subnets=[{subnets}],securityGroups=[{groups}],assignPublicIp=DISABLED}}"
+# The AWS CLI's shorthand syntax reads `,` `[` `]` `{` `}` `=` and quotes as structure, so an id holding
+# one could add or change a setting (`subnet-1],assignPublicIp=ENABLED`): such ids are written as JSON.
+_SHORTHAND_ID = re.compile(r"[A-Za-z0-9._:/@+-]+")
+
+
+def _network_configuration(subnets: Sequence[str], groups: Sequence[str]) -> str:
+    """`--network-configuration` for these subnets and groups without a public IP: shorthand, as the
+    ECS documentation writes it, when every id allows; JSON otherwise."""
+    if all(_SHORTHAND_ID.fullmatch(i) for i in (*subnets, *groups)):
+        listed = f"subnets=[{','.join(subnets)}],securityGroups=[{','.join(groups)}]"
+        return f"awsvpcConfiguration={{{listed},assignPublicIp=DISABLED}}"
+    awsvpc = {"subnets": list(subnets), "securityGroups": list(groups), "assignPublicIp": "DISABLED"}
+    return json.dumps({"awsvpcConfiguration": awsvpc}, separators=(",", ":"))
 
 
 def _one_subnet_per_az(subnets: list[Subnet]) -> list[str]:
@@ -146,7 +156,10 @@ def workload_vars(w: Workload) -> Vars:
         "vpc_id": lambda: w.vpc_id or "",
         "subnet_ids_one_per_az": lambda: Arguments(tuple(_one_subnet_per_az(w.subnets))),
         "availability_zones": lambda: Arguments(tuple(w.availability_zones)),
-        "network_configuration": lambda: _network_configuration(w),
+        "network_configuration": lambda: _network_configuration(w.subnet_ids, groups),
+        "network_configuration_with_spare": lambda: _network_configuration(
+            [*w.subnet_ids, *w.spare_subnet_ids[:1]], groups
+        ),
         "route_table_ids": lambda: Arguments(tuple(w.route_table_ids or [])),
         "spare_subnet_id": lambda: next(iter(w.spare_subnet_ids), ""),
         "subnet_ids_with_spare": lambda: ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
@@ -397,6 +410,7 @@ _WORKLOAD_VARS = (
     "security_group_id",
     "assign_public_ip",
     "network_configuration",
+    "network_configuration_with_spare",
     "task_definition_arn",
     "execution_role",
     "route_table_ids",

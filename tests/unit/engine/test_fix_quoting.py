@@ -36,7 +36,7 @@ from scanner.engine.subjects import SUBJECT_TYPES
 from scanner.errors import RuleFileError
 from scanner.inventory.root import Inventory
 from scanner.results import Status
-from tests.builders import broken_network
+from tests.builders import SERVICE, SUBNET_A, SUBNET_B, TASK_SG, Scenario, broken_network
 from tests.rules.test_vpce009 import UDP_1_TO_3, one_leg_denied
 
 RULES = load_rules([Path(__file__).resolve().parents[3] / "rules"])
@@ -367,6 +367,7 @@ _JSON_OPTIONS = (
     "--resource-policy",
     "--ip-permissions",
     "--replication-configuration",
+    "--network-configuration",  # shorthand for ordinary ids, JSON for these
 )
 
 
@@ -413,3 +414,25 @@ def test_pasting_every_fix_of_a_scan_with_hostile_names_runs_nothing(shell: Shel
                         carried.add(result.rule_id)
     # VPCE011's finding here (a Docker Hub image, not renamed) has no renamed id in its commands.
     assert carried == {rule.id for rule in RULES} - {"VPCE011"}
+
+
+def test_an_id_that_would_rewrite_the_shorthand_turns_the_network_configuration_into_json() -> None:
+    """`subnet-a],assignPublicIp=ENABLED` in shorthand would turn the public IP back on: JSON instead."""
+    scenario = Scenario.compliant()
+    awsvpc = scenario.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]
+    awsvpc["assignPublicIp"] = "ENABLED"
+    sneaky = f"{SUBNET_A}],assignPublicIp=ENABLED,x=[y"
+    dumped = json.dumps(scenario.build().model_dump(mode="json", by_alias=True)).replace(
+        f'"{SUBNET_A}"', json.dumps(sneaky)
+    )
+    inventory = Inventory.model_validate(json.loads(dumped))
+    [public_ip] = [r for r in evaluate(RULES, inventory) if r.rule_id == "VPCE006" and r.status is Status.FAIL]
+    argv = shlex.split(public_ip.remediation[0])
+    configuration = json.loads(argv[argv.index("--network-configuration") + 1])
+    assert configuration == {
+        "awsvpcConfiguration": {
+            "subnets": [sneaky, SUBNET_B],
+            "securityGroups": [TASK_SG],
+            "assignPublicIp": "DISABLED",
+        }
+    }
