@@ -13,8 +13,10 @@ context its placeholder sits in, as the template parser sees it:
 
 `shlex.quote` leaves `[A-Za-z0-9@%+=:,./_-]` alone, so ordinary ids render exactly as written.
 Template constructs that no quoting can make safe (a placeholder after a backslash or a `$`, inside
-backquotes or `${...}`, as a command name, or in an unquoted word with glob or brace characters) are
-refused when the rule file loads.
+backquotes or `${...}`, as a command name or a redirection target, in an unquoted word with glob, brace or
+leading tilde characters; a list anywhere but as a whole word; more than one line) are refused when the
+rule file loads. Messages are sentences, not commands: `render_text` substitutes them plainly and each
+report escapes them for its format.
 """
 
 from __future__ import annotations
