@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import string
 from collections import ChainMap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from scanner.config import DEFAULT_PARAMS
 from scanner.engine.checks import KINDS, CheckContext, Outcome, Verdict, run_check
 from scanner.engine.checks.base import all_hold
+from scanner.engine.commands import TemplateValue, render_command, render_text
 from scanner.engine.loader import Rule, walk_checks
 from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo, Vars
 from scanner.inventory.root import Inventory
@@ -64,10 +64,6 @@ def _matching_errors(
     ]
 
 
-def _render(template: str, values: Mapping[str, str]) -> str:
-    return string.Template(template).safe_substitute(values)
-
-
 @dataclass(frozen=True)
 class _Results:
     """Builds the Results of one rule."""
@@ -95,7 +91,7 @@ class _Results:
         spec = self.rule.spec
         evidence = dict(outcome.evidence)
         if outcome.verdict is Verdict.PASS:
-            return self.make(info, Status.PASS, _render(spec.pass_message, info.vars), severity, evidence=evidence)
+            return self.make(info, Status.PASS, render_text(spec.pass_message, info.vars), severity, evidence=evidence)
         if outcome.verdict is Verdict.ERROR:
             evidence["undetermined"] = outcome.reasons
             message = f"Could not decide: {'; '.join(outcome.reasons)}."
@@ -103,10 +99,11 @@ class _Results:
         messages: list[str] = []
         remediation: list[str] = []
         for problem in outcome.problems:
-            values = ChainMap(problem.vars, info.vars)
-            messages.append(_render(spec.messages[problem.code], values))
+            values: ChainMap[str, TemplateValue] = ChainMap(problem.vars, info.vars)
+            # Messages are sentences (each report escapes them); commands quote every value for the shell.
+            messages.append(render_text(spec.messages[problem.code], values))
             for command in spec.fix.get(problem.code, []):
-                rendered = _render(command, values)
+                rendered = render_command(command, values)
                 if rendered not in remediation:
                     remediation.append(rendered)
         # A problem may carry its own severity (an egress-only route is low); the result takes the worst.
@@ -179,7 +176,7 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
                     severity = override.severity
             # Then skips: a missing endpoint is VPCE001's finding.
             if spec.skip_when and all_hold(spec.skip_when, subject, ctx):
-                results.append(factory.make(info, Status.SKIPPED, _render(spec.skip_reason, info.vars), severity))
+                results.append(factory.make(info, Status.SKIPPED, render_text(spec.skip_reason, info.vars), severity))
                 continue
             if applies is None:
                 paths = ", ".join(p.path for p in spec.where)

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from scanner.engine.checks import KINDS
+from scanner.engine.commands import command_template_problem
 from scanner.engine.paths import PathError, validate_path
 from scanner.engine.spec import AttributeCheck, EachCheck, Predicate, RuleSpec, SetCoversCheck
 from scanner.engine.subjects import SUBJECT_TYPES, SUBJECT_VARS
@@ -231,6 +232,10 @@ def _check_semantics(spec: RuleSpec, path: Path, node: yaml.Node) -> None:
         unknown = sorted(set(parsed.get_identifiers()) - names)
         if unknown:
             fail(loc, f"unknown placeholder ${unknown[0]}; expected one of: {', '.join(sorted(names))}")
+        # Fix commands are pasted into a shell: every placeholder must sit where its value can be quoted.
+        problem = command_template_problem(template) if loc[0] == "fix" else None
+        if problem:
+            fail(loc, problem)
 
 
 def load_rules(directories: Iterable[Path]) -> list[Rule]:

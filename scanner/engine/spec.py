@@ -252,7 +252,8 @@ class RuleSpec(_Spec):
     severity_when: list[SeverityWhen] = Field(default_factory=list)
     # Extra IAM actions whose failure makes this rule's results ERROR (beyond the subject's and kinds').
     requires: list[str] = Field(default_factory=list)
-    # Message and remediation templates per problem code ($name placeholders, string.Template).
+    # Message and remediation templates per problem code ($name placeholders, string.Template); fix
+    # commands are rendered with every value shell-quoted for where it stands (scanner.engine.commands).
     pass_message: str
     messages: dict[str, str]
     fix: dict[str, list[str]] = Field(default_factory=dict)

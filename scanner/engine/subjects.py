@@ -3,9 +3,12 @@ context, gives their identity (for results) and the template variables their mes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
+from scanner.engine.commands import Arguments, TemplateValue
 from scanner.inventory.images import ImageRef
 from scanner.inventory.network import SecurityGroup, Subnet, Vpc, VpcEndpoint
 from scanner.inventory.root import Inventory
@@ -29,22 +32,28 @@ class WorkloadImage:
     ref: ImageRef
 
 
-class Vars(MutableMapping[str, str]):
+class Vars(MutableMapping[str, TemplateValue]):
     """Template variables: plain values, plus values computed only when a template asks for them
-    (a passing result renders one short sentence; most variables serve only the fixes of FAILs)."""
+    (a passing result renders one short sentence; most variables serve only the fixes of FAILs).
+    A value is a string, or `Arguments` when it stands for several shell arguments (a fix command
+    quotes each; scanner.engine.commands.ARGUMENT_LISTS names them)."""
 
-    def __init__(self, values: dict[str, str] | None = None, lazy: dict[str, Callable[[], str]] | None = None):
+    def __init__(
+        self,
+        values: Mapping[str, TemplateValue] | None = None,
+        lazy: Mapping[str, Callable[[], TemplateValue]] | None = None,
+    ):
         self._values = dict(values or {})
         self._lazy = dict(lazy or {})
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> TemplateValue:
         if key not in self._values:
             if key not in self._lazy:
                 raise KeyError(key)
             self._values[key] = self._lazy.pop(key)()
         return self._values[key]
 
-    def __setitem__(self, key: str, value: str) -> None:
+    def __setitem__(self, key: str, value: TemplateValue) -> None:
         self._values[key] = value
         self._lazy.pop(key, None)
 
@@ -101,10 +110,19 @@ def _arn(partition: str, service: str, region: str, account: str, resource: str)
     return f"arn:{partition}:{service}:{region}:{account}:{resource}"
 
 
-def _network_configuration(w: Workload) -> str:
-    subnets = ",".join(w.subnet_ids)
-    groups = ",".join(w.security_group_ids)
-    return f"awsvpcConfiguration={{subnets=[{subnets}],securityGroups=[{groups}],assignPublicIp=DISABLED}}"
+# The AWS CLI's shorthand syntax reads `,` `[` `]` `{` `}` `=` and quotes as structure, so an id holding
+# one could add or change a setting (`subnet-1],assignPublicIp=ENABLED`): such ids are written as JSON.
+_SHORTHAND_ID = re.compile(r"[A-Za-z0-9._:/@+-]+")
+
+
+def _network_configuration(subnets: Sequence[str], groups: Sequence[str]) -> str:
+    """`--network-configuration` for these subnets and groups without a public IP: shorthand, as the
+    ECS documentation writes it, when every id allows; JSON otherwise."""
+    if all(_SHORTHAND_ID.fullmatch(i) for i in (*subnets, *groups)):
+        listed = f"subnets=[{','.join(subnets)}],securityGroups=[{','.join(groups)}]"
+        return f"awsvpcConfiguration={{{listed},assignPublicIp=DISABLED}}"
+    awsvpc = {"subnets": list(subnets), "securityGroups": list(groups), "assignPublicIp": "DISABLED"}
+    return json.dumps({"awsvpcConfiguration": awsvpc}, separators=(",", ":"))
 
 
 def _one_subnet_per_az(subnets: list[Subnet]) -> list[str]:
@@ -116,7 +134,7 @@ def _one_subnet_per_az(subnets: list[Subnet]) -> list[str]:
 
 def workload_vars(w: Workload) -> Vars:
     groups = w.security_group_ids
-    values = {
+    values: dict[str, TemplateValue] = {
         "account": w.account,
         "region": w.region,
         "partition": w.partition,
@@ -125,8 +143,8 @@ def workload_vars(w: Workload) -> Vars:
         "workload_kind": w.kind,
         "cluster": w.cluster_name,
         "cluster_arn": w.cluster_arn,
-        "subnet_ids": " ".join(w.subnet_ids),
-        "security_group_ids": " ".join(groups),
+        "subnet_ids": Arguments(tuple(w.subnet_ids)),
+        "security_group_ids": Arguments(tuple(groups)),
         "security_group_id": groups[0] if groups else "",
         "assign_public_ip": w.assign_public_ip,
         "task_definition_arn": w.task_definition_arn,
@@ -134,12 +152,15 @@ def workload_vars(w: Workload) -> Vars:
         "security_group_ids_csv": ",".join(groups),
         "subnet_ids_csv": ",".join(w.subnet_ids),
     }
-    lazy: dict[str, Callable[[], str]] = {
+    lazy: dict[str, Callable[[], TemplateValue]] = {
         "vpc_id": lambda: w.vpc_id or "",
-        "subnet_ids_one_per_az": lambda: " ".join(_one_subnet_per_az(w.subnets)),
-        "availability_zones": lambda: " ".join(w.availability_zones),
-        "network_configuration": lambda: _network_configuration(w),
-        "route_table_ids": lambda: " ".join(w.route_table_ids or []),
+        "subnet_ids_one_per_az": lambda: Arguments(tuple(_one_subnet_per_az(w.subnets))),
+        "availability_zones": lambda: Arguments(tuple(w.availability_zones)),
+        "network_configuration": lambda: _network_configuration(w.subnet_ids, groups),
+        "network_configuration_with_spare": lambda: _network_configuration(
+            [*w.subnet_ids, *w.spare_subnet_ids[:1]], groups
+        ),
+        "route_table_ids": lambda: Arguments(tuple(w.route_table_ids or [])),
         "spare_subnet_id": lambda: next(iter(w.spare_subnet_ids), ""),
         "subnet_ids_with_spare": lambda: ",".join([*w.subnet_ids, *w.spare_subnet_ids[:1]]),
         "free_cidr": lambda: w.free_cidr or f"<a free CIDR block of {w.vpc_id or 'the VPC'}>",
@@ -215,9 +236,9 @@ def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
                 "endpoint_type": need.preferred_type,
                 "endpoint_id": endpoint.vpc_endpoint_id if endpoint else "",
                 "endpoint_state": endpoint.state if endpoint else "",
-                "endpoint_security_group_ids": " ".join(endpoint_groups),
+                "endpoint_security_group_ids": Arguments(tuple(endpoint_groups)),
                 "endpoint_security_group_id": endpoint_groups[0] if endpoint_groups else "",
-                "endpoint_azs": " ".join(bound.endpoint_azs),
+                "endpoint_azs": Arguments(tuple(bound.endpoint_azs)),
                 "candidates": " ".join(
                     f"{c.vpc_endpoint_id}({c.vpc_endpoint_type},{c.state})" for c in bound.candidates
                 ),
@@ -254,8 +275,8 @@ def _endpoints_in_use(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
                     "endpoint_id": endpoint.vpc_endpoint_id,
                     "service_name": endpoint.service_name,
                     "endpoint_type": endpoint.vpc_endpoint_type,
-                    "endpoint_security_group_ids": " ".join(groups),
-                    "endpoint_azs": " ".join(used.endpoint_azs),
+                    "endpoint_security_group_ids": Arguments(tuple(groups)),
+                    "endpoint_azs": Arguments(tuple(used.endpoint_azs)),
                     "workload_names": ", ".join(w.name for w in used.workloads),
                 }
             ),
@@ -295,9 +316,19 @@ def _workload_images(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
                     "private_image": (
                         f"{w.account}.dkr.ecr.{w.region}.amazonaws.com/{private_repository}{ref.reference}"
                     ),
+                    "replication_configuration": _replication_configuration(w, repository),
                 }
             )
             yield WorkloadImage(w, image.container, ref), info
+
+
+def _replication_configuration(w: Workload, repository: str) -> str:
+    """ECR replication of `repository` into the workload's region, as JSON built here (not in the
+    template) so that any repository name stays a valid JSON string."""
+    destination = {"region": w.region, "registryId": w.account}
+    repository_filter = {"filter": repository, "filterType": "PREFIX_MATCH"}
+    rules = [{"destinations": [destination], "repositoryFilters": [repository_filter]}]
+    return json.dumps({"rules": rules}, separators=(",", ":"))
 
 
 # Raw resource subjects: kind -> (RegionInventory list, id attribute).
@@ -317,7 +348,7 @@ def _regional(ctx: ScanContext, kind: str) -> Iterator[tuple[object, SubjectInfo
             for item in getattr(region, listing):
                 resource_id: str = getattr(item, id_attribute)
                 arn = _arn(account.partition, "ec2", region.region, account.account_id, f"{arn_type}/{resource_id}")
-                values = {
+                values: dict[str, TemplateValue] = {
                     "account": account.account_id,
                     "region": region.region,
                     "partition": account.partition,
@@ -379,6 +410,7 @@ _WORKLOAD_VARS = (
     "security_group_id",
     "assign_public_ip",
     "network_configuration",
+    "network_configuration_with_spare",
     "task_definition_arn",
     "execution_role",
     "route_table_ids",
@@ -412,6 +444,7 @@ _IMAGE_VARS = (
     "image_account",
     "cache_prefix",
     "private_image",
+    "replication_configuration",
 )
 _RAW_VARS = ("account", "region", "partition", "resource_id")
 _ENDPOINT_VARS = (

@@ -1,7 +1,7 @@
 """Policy documents for remediation commands: the statements that would grant what is missing, added to
 the document that is there now (so a `put-*-policy` command does not drop what the policy already says).
 
-Documents come out as compact JSON, ready for a single-quoted shell argument (`shell_quoted`).
+Documents come out as compact JSON; a fix command quotes them for the shell (scanner.engine.commands).
 """
 
 from __future__ import annotations
@@ -56,11 +56,6 @@ def extend_document(existing: object | None, statements: Sequence[Statement]) ->
         ordered["Id"] = document["Id"]
     ordered["Statement"] = merged
     return json.dumps(ordered, separators=(",", ":"))
-
-
-def shell_quoted(text: str) -> str:
-    """The text to put between single quotes in a POSIX shell command (`'` becomes `'\\''`)."""
-    return text.replace("'", "'\\''")
 
 
 def _as_dict(existing: object | None) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from scanner.engine.commands import TemplateValue
 from scanner.engine.paths import resolve
 from scanner.engine.spec import ParamRef, Predicate
 from scanner.results import Severity
@@ -22,7 +23,7 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class Problem:
     code: str
-    vars: dict[str, str] = field(default_factory=dict)
+    vars: dict[str, TemplateValue] = field(default_factory=dict)
     severity: Severity | None = None
 
 
@@ -69,7 +70,7 @@ class IncompleteData(Exception):
 class CheckContext:
     params: dict[str, object]
     # Template variables of the subject; kinds add their own per problem.
-    vars: Mapping[str, str]
+    vars: Mapping[str, TemplateValue]
 
     def operand(self, value: Any) -> Any:
         if isinstance(value, ParamRef):

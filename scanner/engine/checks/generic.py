@@ -13,6 +13,7 @@ from scanner.engine.checks.base import (
     register,
     run_check,
 )
+from scanner.engine.commands import Arguments
 from scanner.engine.paths import resolve
 from scanner.engine.spec import AllOfCheck, AttributeCheck, EachCheck, SetCoversCheck
 
@@ -57,7 +58,7 @@ def check_set_covers(spec: SetCoversCheck, subject: object, ctx: CheckContext) -
     }
     if not missing:
         return Outcome.passed(**evidence)
-    problem = Problem(spec.problem, {"missing": " ".join(missing), "missing_ids": " ".join(missing.values())})
+    problem = Problem(spec.problem, {"missing": " ".join(missing), "missing_ids": Arguments(tuple(missing.values()))})
     return Outcome.failed([problem], **evidence)
 
 

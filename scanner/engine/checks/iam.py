@@ -14,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
+from scanner.engine.commands import TemplateValue
 from scanner.engine.spec import EndpointPolicyAllowsCheck, RoleAllowsCheck
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.evaluation import Decision, Evaluation, Gap, Layer
 from scanner.iam.evaluator import evaluate_request
-from scanner.iam.fixes import extend_document, grant_statements, shell_quoted
+from scanner.iam.fixes import extend_document, grant_statements
 from scanner.iam.matching import resource_matcher
 from scanner.iam.policy_set import EndpointPolicy, EndpointType, NamedPolicy, PolicySet
 from scanner.iam.request import Request
@@ -123,7 +124,7 @@ class _RoleFindings:
     not_granted: list[DerivedRequest] = field(default_factory=list)
     boundary: list[DerivedRequest] = field(default_factory=list)
     resource_side: dict[str, list[DerivedRequest]] = field(default_factory=dict)
-    pending: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    pending: list[tuple[str, dict[str, TemplateValue]]] = field(default_factory=list)
 
     def add(self, code: str, derived: DerivedRequest, extra: dict[str, str] | None = None) -> None:
         self.pending.append((code, {**_call_vars(derived), **(extra or {})}))
@@ -242,7 +243,7 @@ def _fixes(findings: _RoleFindings) -> None:
         policy_name = f"vpce-scan-{family}"
         existing = next((p.policy_document for p in role.inline_policies if p.policy_name == policy_name), None)
         statements = grant_statements([(d.action, d.grant_resource) for d in findings.not_granted], sid=FIX_SID)
-        document = shell_quoted(extend_document(existing, statements))
+        document = extend_document(existing, statements)
         for derived in findings.not_granted:
             findings.add(
                 "not_granted",
@@ -254,7 +255,7 @@ def _fixes(findings: _RoleFindings) -> None:
         collected = plan.workload.account_inventory.managed_policy_by_arn.get(arn)
         current = collected.document if collected is not None else None
         statements = grant_statements([(d.action, d.grant_resource) for d in findings.boundary], sid=FIX_SID)
-        document = shell_quoted(extend_document(current, statements))
+        document = extend_document(current, statements)
         for derived in findings.boundary:
             findings.add(
                 "boundary_blocks", derived, {"role_name": role_name, "boundary_arn": arn, "boundary_document": document}
@@ -285,7 +286,7 @@ def _resource_fix(findings: _RoleFindings, derived_list: Sequence[DerivedRequest
             "Resource": "*",
             "Condition": {"StringEquals": {"kms:ViaService": via}},
         }
-        document = shell_quoted(extend_document(first.resource_policy_document, [statement]))
+        document = extend_document(first.resource_policy_document, [statement])
         for derived in derived_list:
             findings.add(
                 "key_policy_blocks", derived, {**common, "key_region": region, "key_policy_document": document}
@@ -293,7 +294,7 @@ def _resource_fix(findings: _RoleFindings, derived_list: Sequence[DerivedRequest
     elif first.kind == "repository":
         actions = sorted({d.action for d in derived_list})
         statement = {"Sid": FIX_SID, "Effect": "Allow", "Principal": principal, "Action": actions}
-        document = shell_quoted(extend_document(first.resource_policy_document, [statement]))
+        document = extend_document(first.resource_policy_document, [statement])
         name = fields[5].removeprefix("repository/")
         for derived in derived_list:
             findings.add(
@@ -308,7 +309,7 @@ def _resource_fix(findings: _RoleFindings, derived_list: Sequence[DerivedRequest
             )
     else:
         statement = {"Sid": FIX_SID, "Effect": "Allow", "Principal": principal, "Action": first.action, "Resource": "*"}
-        document = shell_quoted(extend_document(first.resource_policy_document, [statement]))
+        document = extend_document(first.resource_policy_document, [statement])
         for derived in derived_list:
             findings.add(
                 "secret_policy_blocks", derived, {**common, "secret_region": region, "secret_policy_document": document}
@@ -391,7 +392,7 @@ def check_endpoint_policy_allows(spec: EndpointPolicyAllowsCheck, subject: objec
             case Decision.IMPLICIT_DENY:
                 missing.append(derived)
     if missing:
-        document = shell_quoted(extend_document(endpoint.policy_document, _endpoint_statements(missing, endpoint)))
+        document = extend_document(endpoint.policy_document, _endpoint_statements(missing, endpoint))
         for derived in missing:
             problems.append(
                 Problem(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ipaddress import IPv4Network
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
+from scanner.engine.commands import Arguments, TemplateValue
 from scanner.engine.spec import NaclAllowsCheck
 from scanner.inventory.network import NetworkAcl, NetworkAclEntry, Subnet
 from scanner.inventory.workloads import WorkloadNeed
@@ -91,7 +92,7 @@ def _entry(acl: NetworkAcl, egress: bool, number: int) -> NetworkAclEntry:
 
 def _renumbered(
     acl: NetworkAcl, egress: bool, blocking: int, count: int, reserved: set[int]
-) -> tuple[list[int], dict[str, str]] | None:
+) -> tuple[list[int], dict[str, TemplateValue]] | None:
     """The deny at `blocking` has no free number before it: its number and the next `count - 1` take the
     allows, and the deny moves after them. None when the numbers up to the next entry are not free."""
     deny = _entry(acl, egress, blocking)
@@ -101,11 +102,11 @@ def _renumbered(
     if numbers[-1] >= later:
         return None
     reserved.update(numbers)
-    ports = f" --port-range From={deny.port_range.from_},To={deny.port_range.to}" if deny.port_range else ""
+    ports = ("--port-range", f"From={deny.port_range.from_},To={deny.port_range.to}") if deny.port_range else ()
     return numbers[:-1], {
         "deny_rule_number": str(blocking),
         "deny_protocol": deny.protocol,
-        "deny_port_args": ports,
+        "deny_port_args": Arguments(ports),
         "deny_cidr": str(deny.cidr_block),
         "moved_rule_number": str(numbers[-1]),
     }
@@ -176,7 +177,9 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
     problems: dict[tuple[str, bool, str, tuple[int, int]], Problem] = {}
     reserved: dict[tuple[str, bool], set[int]] = {}
     # Legs blocked by a deny with no free number before it, grouped per deny: they are fixed together.
-    crowded: dict[tuple[str, bool, int], list[tuple[tuple[str, bool, str, tuple[int, int]], dict[str, str]]]] = {}
+    crowded: dict[
+        tuple[str, bool, int], list[tuple[tuple[str, bool, str, tuple[int, int]], dict[str, TemplateValue]]]
+    ] = {}
     acls: dict[str, NetworkAcl] = {}
     checked: list[str] = []
     for acl, egress, peer, ports, subnet_id in legs:
@@ -189,7 +192,7 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
         key = (acl.network_acl_id, egress, str(peer), ports)
         if blocking is None or key in problems or any(key == k for group in crowded.values() for k, _ in group):
             continue
-        values = {
+        values: dict[str, TemplateValue] = {
             "network_acl_id": acl.network_acl_id,
             "subnet_id": subnet_id,
             "direction": direction,

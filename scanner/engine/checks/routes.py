@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
+from scanner.engine.commands import Arguments
 from scanner.engine.spec import NoRouteToCheck, RouteTarget
 from scanner.inventory.network import Route
 from scanner.inventory.workloads import Workload
@@ -93,7 +94,8 @@ def check_no_route_to(spec: NoRouteToCheck, subject: object, ctx: CheckContext) 
                 rule.severity,
             )
     problems = [
-        Problem(p.code, {**p.vars, "subnet_ids": " ".join(subnets_of[key])}, p.severity) for key, p in found.items()
+        Problem(p.code, {**p.vars, "subnet_ids": Arguments(tuple(subnets_of[key]))}, p.severity)
+        for key, p in found.items()
     ]
     evidence = {
         "route_tables": tables,

@@ -10,7 +10,7 @@ from iam_builders import ACCOUNT, ROLE, SECRET, allow, deny, policy, request
 
 from scanner.iam import Decision, PolicySet, evaluate_request
 from scanner.iam.account_policies import Unknown, account_policies
-from scanner.iam.fixes import extend_document, grant_statements, shell_quoted
+from scanner.iam.fixes import extend_document, grant_statements
 from scanner.iam.simulation import agrees, compare, identity_layers, simulation_context
 from scanner.inventory.iam import SimulationResult
 from scanner.inventory.references import SecretId
@@ -75,10 +75,6 @@ def test_extend_document_starts_a_new_policy() -> None:
 def test_extend_document_refuses_what_it_cannot_read() -> None:
     with pytest.raises(ValueError, match="not a policy document"):
         extend_document("[1, 2]", [])
-
-
-def test_shell_quoting_survives_a_single_quote() -> None:
-    assert shell_quoted('{"Sid":"it\'s"}') == '{"Sid":"it\'\\\'\'s"}'
 
 
 # ---- simulation ------------------------------------------------------------------------------------------
