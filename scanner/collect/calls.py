@@ -17,14 +17,24 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
+from scanner.causes import HTTP_CODE_PREFIX
 from scanner.results import CollectionErrorRecord
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+# Explicit per-request bounds (botocore's defaults are 60 s each, unbounded by anything else): an
+# endpoint that accepts and never answers costs at most READ_TIMEOUT per attempt, the whole scan is
+# bounded by its --timeout (scanner.collect.deadline).
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 30
 # Adaptive mode adds client-side rate limiting on top of exponential backoff: a scan of a large
 # account then slows down instead of failing on throttling.
-CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+CLIENT_CONFIG = Config(
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "adaptive", "max_attempts": 10},
+)
 
 Progress = Callable[[str], None]
 
@@ -41,9 +51,11 @@ def counted(items: Sized, noun: str) -> str:
 
 
 def error_code(exc: Exception) -> str:
+    """The AWS error code, else the HTTP status (`HTTP503`), else the botocore exception's class name."""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code")
-        return code or "ClientError"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return code or (f"{HTTP_CODE_PREFIX}{status}" if status else "ClientError")
     return type(exc).__name__
 
 
@@ -95,13 +107,11 @@ class CallContext:
             return None
 
     def pages(self, service: str, operation: str, pages: Iterable[T], resource_id: str | None = None) -> list[T]:
-        """Every page of a paginator; on failure, the pages that arrived before it."""
-        collected: list[T] = []
-        try:
-            for page in pages:
-                collected.append(page)
-        except (ClientError, BotoCoreError) as exc:
-            self.record_exception(service, operation, exc, resource_id)
+        """Every page of a paginator; on failure, the pages that arrived before it (an incomplete listing:
+        the failure is recorded, with `resource_id` when the listing is about one resource)."""
+        collected, failure = try_pages(pages)
+        if failure is not None:
+            self.record_exception(service, operation, failure, resource_id)
         return collected
 
     def parse(
@@ -129,6 +139,18 @@ class CallContext:
                     str(item.get(id_key, "")) or None,
                 )
         return parsed
+
+
+def try_pages(pages: Iterable[T]) -> tuple[list[T], ClientError | BotoCoreError | None]:
+    """The pages that arrived and the failure that stopped them (None: the listing is complete), for the
+    callers that decide themselves what an incomplete listing leaves unknown."""
+    collected: list[T] = []
+    try:
+        for page in pages:
+            collected.append(page)
+    except (ClientError, BotoCoreError) as exc:
+        return collected, exc
+    return collected, None
 
 
 def _kebab(operation: str) -> str:

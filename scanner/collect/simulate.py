@@ -19,6 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, chunks, counted
+from scanner.collect.deadline import Deadline
 from scanner.inventory.iam import SimulationResult
 from scanner.inventory.root import Inventory
 
@@ -42,12 +43,18 @@ _BOOLEAN_KEYS = frozenset({"aws:securetransport", "aws:principalisawsservice", "
 
 
 def verify_live(
-    inventory: Inventory, profile: str | None = None, progress: Callable[[str], None] | None = None
+    inventory: Inventory,
+    profile: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> Inventory:
-    """The inventory with live simulation answers for every execution role of every workload."""
+    """The inventory with live simulation answers for every execution role of every workload; no request
+    after `deadline` (the simulations not made are recorded as errors)."""
     import boto3  # here, as in collect/account.py: the CLI's start-up stays fast
 
     session = boto3.session.Session(profile_name=profile)
+    if deadline is not None:
+        deadline.install(session)
     return simulate_inventory(session, inventory, progress)
 
 
