@@ -143,3 +143,29 @@ def test_a_deadline_passing_mid_scan_leaves_errors_not_passes(aws: None, monkeyp
     result = evaluate_inventory(load_rules(config.all_rule_dirs), inventory, config)
     assert result.results and not any(r.status is Status.PASS for r in result.results)
     assert any(r.status is Status.ERROR and "DeadlineExceeded" in r.message for r in result.results)
+
+
+def test_the_timeout_flag_reaches_the_scan_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner import cli
+    from scanner import scan as scan_module
+
+    seen: list[ScanConfig] = []
+
+    def fake_scan(config: ScanConfig, progress: object = None) -> object:
+        seen.append(config)
+        raise KeyboardInterrupt  # stop here: the config is what this test is about
+
+    monkeypatch.setattr(scan_module, "scan", fake_scan)
+    cli.main(["--region", REGION, "--timeout", "12.5"])
+    cli.main(["--region", REGION])
+    assert [c.timeout for c in seen] == [12.5, 3600.0]
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "nan", "inf", "soon"])
+def test_a_timeout_that_is_not_a_positive_number_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from scanner import cli
+
+    assert cli.main(["--region", REGION, f"--timeout={value}"]) == 2
+    assert "--timeout" in capsys.readouterr().err
