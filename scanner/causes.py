@@ -24,8 +24,12 @@ PERMISSION_CODES = frozenset(
         "AuthorizationErrorException",
         "NotAuthorized",
         "Forbidden",
+        "ACCESS_DENIED",  # ECS per-ARN failures in a Describe* body
     }
 )
+# Not a failed call: the resource is in another account, which this scan does not read
+# (scanner.collect.iam records an execution role of another account so).
+OUT_OF_SCOPE_CODES = frozenset({"CrossAccountRole"})
 # The credentials themselves were refused: no permission would help.
 CREDENTIAL_CODES = frozenset(
     {
@@ -77,6 +81,7 @@ class Cause(StrEnum):
     NETWORK = "network"
     DEADLINE = "deadline"
     INVALID_RESPONSE = "invalid_response"
+    OUT_OF_SCOPE = "out_of_scope"
     OTHER = "other"
 
     @property
@@ -139,12 +144,14 @@ def cause_of(code: str) -> Cause:
         return Cause.NETWORK
     if code == INVALID_RESPONSE:
         return Cause.INVALID_RESPONSE
+    if code in OUT_OF_SCOPE_CODES:
+        return Cause.OUT_OF_SCOPE
     return Cause.OTHER
 
 
 def shows_message(code: str) -> bool:
     """Whether the advice alone does not say what went wrong, so the error message must be shown too."""
-    return cause_of(code) in {Cause.INVALID_RESPONSE, Cause.OTHER}
+    return cause_of(code) in {Cause.INVALID_RESPONSE, Cause.OUT_OF_SCOPE, Cause.OTHER}
 
 
 def advice(code: str, action: str) -> str:
@@ -164,5 +171,7 @@ def advice(code: str, action: str) -> str:
             return "not called: the scan's --timeout had passed (transient); retry with a longer --timeout"
         case Cause.INVALID_RESPONSE:
             return "AWS answered with data vpce-scan does not understand, so the item was skipped"
+        case Cause.OUT_OF_SCOPE:
+            return "it is in another account, which this scan does not read; scan that account too"
         case Cause.OTHER:
-            return "AWS rejected the call for a reason that is neither a permission nor transient"
+            return "the call failed for a reason that is neither a missing permission nor transient"

@@ -231,6 +231,8 @@ def _record(code: str, message: str = "") -> CollectionErrorRecord:
         ("ExpiredToken", Cause.CREDENTIALS, "renew them"),
         ("InvalidVpcID.NotFound", Cause.OTHER, "(The vpc ID 'vpc-1' does not exist)"),
         ("InvalidResponse", Cause.INVALID_RESPONSE, "(Vpc not understood at CidrBlock)"),
+        ("CrossAccountRole", Cause.OUT_OF_SCOPE, "scan that account too"),
+        ("ACCESS_DENIED", Cause.PERMISSION, "grant ec2:DescribeVpcAttribute"),
     ],
 )
 def test_each_error_says_why_and_what_to_do(code: str, cause: Cause, says: str) -> None:
