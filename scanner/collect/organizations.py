@@ -16,9 +16,9 @@ ERROR. SCPs that are not enabled for the organization (PolicyTypeNotEnabledExcep
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -45,7 +45,6 @@ MAX_DEPTH = 8
 
 TargetType = Literal["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
 PARENT_TYPES = frozenset({"ROOT", "ORGANIZATIONAL_UNIT"})
-T = TypeVar("T")
 
 
 class _Unreadable(Exception):
@@ -105,7 +104,7 @@ def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -
     for _ in range(MAX_DEPTH):
         # Paginated: AWS may answer an empty page with a NextToken, and stopping there would cut the
         # path short and silently drop the SCPs of every level above.
-        pages = _call("ListParents", partial(_all_pages, paginator.paginate(ChildId=child)))
+        pages = _call("ListParents", partial(list, paginator.paginate(ChildId=child)))
         parents = [parent for page in pages for parent in page.get("Parents", [])]
         if not parents:
             break
@@ -116,10 +115,6 @@ def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -
             break
         child = parent_id
     return list(reversed(path))
-
-
-def _all_pages(pages: Iterable[T]) -> list[T]:
-    return list(pages)
 
 
 def _parent(parent: Mapping[str, Any], child: str) -> tuple[str, str]:
