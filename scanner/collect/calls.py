@@ -2,9 +2,12 @@
 
 Every collector gets a `CallContext` for its (account, region). It runs one call or one paginator at a
 time; a `ClientError` (AccessDenied, throttling after the client's retries are spent) or a `BotoCoreError`
-(EndpointConnectionError, a read timeout) is recorded with the service, the IAM-style operation name and
-the error code, and the caller gets whatever had arrived before the failure. Items that do not fit their
-inventory model are recorded the same way (`error_code` "InvalidResponse") and skipped.
+(EndpointConnectionError, a read timeout, a call refused by the scan's deadline: `deadline`) is recorded
+with the service, the IAM-style operation name and the error code, and the caller gets whatever had
+arrived before the failure. A listing that stopped part-way is incomplete: its failure is recorded with
+the resource it was about, and callers that cannot use a partial answer take `try_pages` and drop it.
+Items that do not fit their inventory model are recorded the same way (`error_code` "InvalidResponse")
+and skipped. What each code means for the user (grant, retry...) is `scanner.causes`.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from scanner.causes import INVALID_RESPONSE
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, chunks, counted
 from scanner.collect.deadline import Deadline
 from scanner.inventory.iam import SimulationResult
@@ -113,15 +114,20 @@ def simulate_roles(ctx: CallContext, iam: IAMClient, requests: dict[str, list[Re
             )
             for page in pages:
                 for item in page.get("EvaluationResults", []):
-                    key = (item["EvalActionName"].lower(), item.get("EvalResourceName", "*"))
+                    action, decision = item.get("EvalActionName"), item.get("EvalDecision")
+                    if not action or not decision:
+                        problem = f"an evaluation result without its action or decision: {action!r}, {decision!r}"
+                        ctx.record(SERVICE, OPERATION, INVALID_RESPONSE, problem, role_arn)
+                        continue
+                    key = (action.lower(), item.get("EvalResourceName", "*"))
                     if key not in wanted:
                         continue  # the cross product holds pairs no task makes
                     results.append(
                         SimulationResult(
                             role_arn=role_arn,
-                            action=item["EvalActionName"],
+                            action=action,
                             resource=key[1],
-                            decision=item["EvalDecision"],
+                            decision=decision,
                             context=shared,
                             missing_context=list(item.get("MissingContextValues", [])),
                             matched_statements=[s.get("SourcePolicyId", "") for s in item.get("MatchedStatements", [])],

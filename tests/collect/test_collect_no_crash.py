@@ -145,3 +145,29 @@ def test_an_exception_outside_every_stage_is_still_one_line(
     err = capsys.readouterr().err
     assert code == EXIT_INTERNAL and err.count("\n") == 1
     assert "internal error while running `permissions`: KeyError" in err
+
+
+def test_a_simulation_answer_without_action_or_decision_is_recorded_not_raised() -> None:
+    from botocore.awsrequest import AWSResponse
+    from botocore.compat import HTTPHeaders
+
+    from scanner.iam.request import Request, RequestContext
+
+    role = f"arn:aws:iam::{ACCOUNT}:role/api-execution"
+    client: Any = boto3.Session(region_name=REGION).client("iam", config=CLIENT_CONFIG)
+    # The service model requires both fields, so Stubber cannot send this: answer before the call instead.
+    answer = {"EvaluationResults": [{"EvalResourceName": "*", "EvalDecision": "allowed"}], "IsTruncated": False}
+
+    def odd_answer(**_: object) -> tuple[AWSResponse, dict[str, Any]]:
+        return AWSResponse("https://iam.invalid", 200, HTTPHeaders(), None), answer
+
+    client.meta.events.register("before-call.iam.SimulatePrincipalPolicy", odd_answer)
+    ctx = CallContext(ACCOUNT, "global")
+    request = Request("ecr:GetAuthorizationToken", "*", role, ACCOUNT, RequestContext({}, set()))
+
+    results = simulate.simulate_roles(ctx, client, {role: [request]})
+
+    assert results == []
+    assert [(e.operation, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("SimulatePrincipalPolicy", "InvalidResponse", role)
+    ]
