@@ -169,3 +169,21 @@ def test_a_timeout_that_is_not_a_positive_number_is_a_usage_error(
 
     assert cli.main(["--region", REGION, f"--timeout={value}"]) == 2
     assert "--timeout" in capsys.readouterr().err
+
+
+def test_the_collect_command_collects_under_its_timeout(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    import scanner.collect
+    from scanner import cli
+    from scanner.inventory.root import Inventory
+
+    given: list[Deadline] = []
+
+    def fake_collect(*_: object, deadline: Deadline, **__: object) -> Inventory:
+        given.append(deadline)
+        return Inventory(collected_at="2026-01-01T00:00:00Z", accounts=[])
+
+    monkeypatch.setattr(scanner.collect, "collect_account", fake_collect)
+    before = time.monotonic()
+    assert cli.main(["collect", "--region", REGION, "--timeout", "90", "-o", str(tmp_path / "inv.json")]) == 0
+    (deadline,) = given
+    assert deadline.seconds == 90 and before + 90 <= deadline.at <= time.monotonic() + 90
