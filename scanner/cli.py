@@ -14,8 +14,10 @@ from scanner.errors import (
     EXIT_INCOMPLETE,
     EXIT_OK,
     EXIT_USAGE,
+    InternalError,
     UsageError,
     VpceScanError,
+    stage,
 )
 from scanner.results import ScanResult, Severity
 
@@ -29,14 +31,25 @@ def _csv(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
 
 
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive number of seconds")
+    return seconds
+
+
 def _parser() -> argparse.ArgumentParser:
+    from scanner.config import DEFAULT_TIMEOUT
     from scanner.report import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="vpce-scan",
         description="Check ECS Fargate workloads in private subnets against their VPC endpoints.",
         epilog="Exit codes: 0 no FAIL at or above --fail-on; 1 such FAILs; 2 usage, rule or config error; "
-        "3 scan incomplete (ERROR results) with no FAIL.",
+        "3 scan incomplete (ERROR results) with no FAIL; 4 internal error (a bug; --debug shows it).",
     )
     parser.add_argument("--version", action="version", version=f"vpce-scan {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -46,6 +59,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--region", action="append", help="region to scan (repeatable; default: the session's)")
         p.add_argument("--all-regions", action="store_true", help="every enabled region (ec2:DescribeRegions)")
         p.add_argument("--profile", help="AWS profile to use")
+        p.add_argument(
+            "--timeout",
+            type=_seconds,
+            default=DEFAULT_TIMEOUT,
+            metavar="SECONDS",
+            help=f"whole-scan deadline: no AWS call after it, what was not read is ERROR (default {DEFAULT_TIMEOUT:g})",
+        )
 
     def report_options(p: argparse.ArgumentParser) -> None:
         p.add_argument("--format", action="append", choices=FORMATS, help="report format (repeatable; default text)")
@@ -218,12 +238,14 @@ def _run_scan(args: argparse.Namespace) -> int:
         baseline=() if baseline == ("none",) else baseline,
         params={**DEFAULT_PARAMS, "endpoint_allowed_sources": list(args.allow_endpoint_source or [])},
         verify_live=args.verify_live,
+        timeout=args.timeout,
     )
     progress = _progress()
     result = scan(config, progress=progress)  # type: ignore[arg-type]
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
-    _write_reports(result, args, targets)
+    with stage("rendering reports"):
+        _write_reports(result, args, targets)
     return _exit_code(result, config.fail_on)
 
 
@@ -238,16 +260,26 @@ def _load_result(path: Path) -> ScanResult:
 
 def _run_report(args: argparse.Namespace) -> int:
     targets = _report_targets(args)
-    result = _load_result(args.from_file)
-    _write_reports(result, args, targets)
+    with stage("reading the result"):
+        result = _load_result(args.from_file)
+    with stage("rendering reports"):
+        _write_reports(result, args, targets)
     return _exit_code(result, args.fail_on)
 
 
 def _run_collect(args: argparse.Namespace) -> int:
     from scanner.collect import collect_account
+    from scanner.collect.deadline import Deadline
 
     progress = _progress()
-    inventory = collect_account(args.profile, tuple(args.region or ()), all_regions=args.all_regions, progress=progress)  # type: ignore[arg-type]
+    with stage("collecting"):
+        inventory = collect_account(
+            args.profile,
+            tuple(args.region or ()),
+            all_regions=args.all_regions,
+            progress=progress,  # type: ignore[arg-type]
+            deadline=Deadline.after(args.timeout),
+        )
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
     _write(inventory.dump_json() + "\n", args.output)
@@ -324,6 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("vpce-scan: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # outside every named stage: still one line, never a traceback
+        if debug:
+            raise
+        internal = InternalError(f"running `{args.command}`", exc)
+        print(f"vpce-scan: error: {internal.message}", file=sys.stderr)
+        return internal.exit_code
 
 
 if __name__ == "__main__":

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from scanner.results import Severity
 
+# Generous: a large account with many regions takes minutes; the deadline is against hangs.
+DEFAULT_TIMEOUT = 3600.0
+
 DEFAULT_PARAMS: dict[str, object] = {
     # Extra sources VPCE004 accepts on endpoint security groups (security group ids).
     "endpoint_allowed_sources": [],
@@ -39,6 +42,9 @@ class ScanConfig:
     params: dict[str, object] = field(default_factory=lambda: dict(DEFAULT_PARAMS))
     # Cross-check VPCE007 with live iam:SimulatePrincipalPolicy (live scans only; see collect/simulate.py).
     verify_live: bool = False
+    # Whole-scan deadline in seconds (--timeout): no AWS request after it; what was not read is ERROR.
+    # A plain value so that a Lambda handler can set it from its remaining time.
+    timeout: float = DEFAULT_TIMEOUT
 
     @property
     def all_rule_dirs(self) -> tuple[Path, ...]:

@@ -12,10 +12,14 @@ from typing import Any, NewType
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scanner.causes import Cause, advice, cause_of, shows_message
+
 Arn = NewType("Arn", str)
 RuleId = NewType("RuleId", str)
 
 RESULT_SCHEMA_VERSION = 1
+# How much of an unclassified error's message `CollectionErrorRecord.describe()` repeats.
+MESSAGE_EXCERPT = 160
 
 
 class Status(StrEnum):
@@ -86,9 +90,19 @@ class CollectionErrorRecord(_Frozen):
     def action(self) -> str:
         return f"{self.service}:{self.operation}"
 
+    @property
+    def cause(self) -> Cause:
+        return cause_of(self.error_code)
+
     def describe(self) -> str:
+        """`us-east-1 ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets`: the call, what it
+        answered and what to do (a permission to grant, a transient fault to retry...)."""
         where = f" on {self.resource_id}" if self.resource_id else ""
-        return f"{self.region} {self.action}{where}: {self.error_code}; grant {self.action}"
+        detail = ""
+        if self.message and shows_message(self.error_code):
+            text = " ".join(self.message.split())
+            detail = f" ({text[:MESSAGE_EXCERPT]}{'...' if len(text) > MESSAGE_EXCERPT else ''})"
+        return f"{self.region} {self.action}{where}: {self.error_code}{detail}; {advice(self.error_code, self.action)}"
 
 
 class ToolInfo(_Frozen):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.engine.evaluate import build_context, evaluate_in
 from scanner.engine.loader import Rule, load_rules
-from scanner.errors import UsageError
+from scanner.errors import UsageError, stage
 from scanner.inventory.root import Inventory, load_inventory
 from scanner.results import (
     RuleInfo,
@@ -19,6 +20,9 @@ from scanner.results import (
     summarise,
 )
 from scanner.summaries import vpc_summaries, workload_summaries
+
+if TYPE_CHECKING:
+    from scanner.collect.deadline import Deadline
 
 HELP_URI = "https://github.com/vpce-scan/vpce-scan/blob/main/docs/rules.md#{anchor}"
 
@@ -47,7 +51,9 @@ def rule_info(rule: Rule) -> RuleInfo:
     )
 
 
-def obtain_inventory(config: ScanConfig, progress: Callable[[str], None] | None = None) -> Inventory:
+def obtain_inventory(
+    config: ScanConfig, progress: Callable[[str], None] | None = None, deadline: Deadline | None = None
+) -> Inventory:
     if config.demo:
         from scanner.demo import demo_inventory
 
@@ -55,21 +61,42 @@ def obtain_inventory(config: ScanConfig, progress: Callable[[str], None] | None 
     if config.inventory_path is not None:
         return load_inventory(config.inventory_path)
     from scanner.collect import collect_account
+    from scanner.collect.deadline import Deadline
 
-    return collect_account(config.profile, config.regions, all_regions=config.all_regions, progress=progress)
+    return collect_account(
+        config.profile,
+        config.regions,
+        all_regions=config.all_regions,
+        progress=progress,
+        deadline=deadline or Deadline.after(config.timeout),
+    )
 
 
 def scan(config: ScanConfig, progress: Callable[[str], None] | None = None) -> ScanResult:
     if config.verify_live and (config.demo or config.inventory_path is not None):
         raise UsageError("--verify-live needs a live scan (not --demo or --inventory)")
-    rules = select_rules(load_rules(config.all_rule_dirs), config.select, config.ignore)
+    with stage("loading rules"):
+        rules = select_rules(load_rules(config.all_rule_dirs), config.select, config.ignore)
     started = datetime.now(UTC)
-    inventory = obtain_inventory(config, progress)
+    deadline = _live_deadline(config)
+    with stage("collecting"):
+        inventory = obtain_inventory(config, progress, deadline)
     if config.verify_live:
         from scanner.collect.simulate import verify_live
 
-        inventory = verify_live(inventory, config.profile, progress)
-    return evaluate_inventory(rules, inventory, config, started)
+        with stage("verifying live (--verify-live)"):
+            inventory = verify_live(inventory, config.profile, progress, deadline)
+    with stage("evaluating"):
+        return evaluate_inventory(rules, inventory, config, started)
+
+
+def _live_deadline(config: ScanConfig) -> Deadline | None:
+    """One --timeout budget for a live scan's collection and its live simulations."""
+    if config.demo or config.inventory_path is not None:
+        return None
+    from scanner.collect.deadline import Deadline
+
+    return Deadline.after(config.timeout)
 
 
 def evaluate_inventory(

@@ -5,7 +5,8 @@
 
 One module per service (`ec2`, `ecs`, `iam`, `secrets`, `kms`, `ssm`, `ecr`, `organizations`), each
 declaring its `ACTIONS`; `dependencies` reads what task definitions reference (secrets, parameters, keys,
-other accounts' repository policies); `calls` turns failed calls into `CollectionErrorRecord`s; `session`
+other accounts' repository policies); `calls` turns failed calls into `CollectionErrorRecord`s; `deadline`
+stops all requests at the scan's `--timeout`; `session`
 holds `collect` itself; `simulate` is the optional `--verify-live` cross-check (iam:SimulatePrincipalPolicy).
 """
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from botocore.exceptions import ProfileNotFound
 
+from scanner.collect.deadline import Deadline
 from scanner.collect.session import collect
 from scanner.errors import CredentialsError
 from scanner.inventory.root import Inventory
@@ -17,6 +18,7 @@ def collect_account(
     *,
     all_regions: bool = False,
     progress: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> Inventory:
     import boto3  # here, not at import time: the CLI's start-up stays fast
 
@@ -24,4 +26,4 @@ def collect_account(
         session = boto3.session.Session(profile_name=profile)
     except ProfileNotFound as exc:
         raise CredentialsError(f"AWS profile '{profile}' not found; check --profile or ~/.aws/config") from exc
-    return collect(session, list(regions) or None, all_regions=all_regions, progress=progress)
+    return collect(session, list(regions) or None, all_regions=all_regions, progress=progress, deadline=deadline)

@@ -2,9 +2,12 @@
 
 Every collector gets a `CallContext` for its (account, region). It runs one call or one paginator at a
 time; a `ClientError` (AccessDenied, throttling after the client's retries are spent) or a `BotoCoreError`
-(EndpointConnectionError, a read timeout) is recorded with the service, the IAM-style operation name and
-the error code, and the caller gets whatever had arrived before the failure. Items that do not fit their
-inventory model are recorded the same way (`error_code` "InvalidResponse") and skipped.
+(EndpointConnectionError, a read timeout, a call refused by the scan's deadline: `deadline`) is recorded
+with the service, the IAM-style operation name and the error code, and the caller gets whatever had
+arrived before the failure. A listing that stopped part-way is incomplete: its failure is recorded with
+the resource it was about, and callers that cannot use a partial answer take `try_pages` and drop it.
+Items that do not fit their inventory model are recorded the same way (`error_code` "InvalidResponse")
+and skipped. What each code means for the user (grant, retry...) is `scanner.causes`.
 """
 
 from __future__ import annotations
@@ -17,14 +20,24 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel, ValidationError
 
+from scanner.causes import HTTP_CODE_PREFIX
 from scanner.results import CollectionErrorRecord
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
+# Explicit per-request bounds (botocore's defaults are 60 s each, unbounded by anything else): an
+# endpoint that accepts and never answers costs at most READ_TIMEOUT per attempt, the whole scan is
+# bounded by its --timeout (scanner.collect.deadline).
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 30
 # Adaptive mode adds client-side rate limiting on top of exponential backoff: a scan of a large
 # account then slows down instead of failing on throttling.
-CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+CLIENT_CONFIG = Config(
+    connect_timeout=CONNECT_TIMEOUT,
+    read_timeout=READ_TIMEOUT,
+    retries={"mode": "adaptive", "max_attempts": 10},
+)
 
 Progress = Callable[[str], None]
 
@@ -41,9 +54,11 @@ def counted(items: Sized, noun: str) -> str:
 
 
 def error_code(exc: Exception) -> str:
+    """The AWS error code, else the HTTP status (`HTTP503`), else the botocore exception's class name."""
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code")
-        return code or "ClientError"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        return code or (f"{HTTP_CODE_PREFIX}{status}" if status else "ClientError")
     return type(exc).__name__
 
 
@@ -95,13 +110,11 @@ class CallContext:
             return None
 
     def pages(self, service: str, operation: str, pages: Iterable[T], resource_id: str | None = None) -> list[T]:
-        """Every page of a paginator; on failure, the pages that arrived before it."""
-        collected: list[T] = []
-        try:
-            for page in pages:
-                collected.append(page)
-        except (ClientError, BotoCoreError) as exc:
-            self.record_exception(service, operation, exc, resource_id)
+        """Every page of a paginator; on failure, the pages that arrived before it (an incomplete listing:
+        the failure is recorded, with `resource_id` when the listing is about one resource)."""
+        collected, failure = try_pages(pages)
+        if failure is not None:
+            self.record_exception(service, operation, failure, resource_id)
         return collected
 
     def parse(
@@ -129,6 +142,18 @@ class CallContext:
                     str(item.get(id_key, "")) or None,
                 )
         return parsed
+
+
+def try_pages(pages: Iterable[T]) -> tuple[list[T], ClientError | BotoCoreError | None]:
+    """The pages that arrived and the failure that stopped them (None: the listing is complete), for the
+    callers that decide themselves what an incomplete listing leaves unknown."""
+    collected: list[T] = []
+    try:
+        for page in pages:
+            collected.append(page)
+    except (ClientError, BotoCoreError) as exc:
+        return collected, exc
+    return collected, None
 
 
 def _kebab(operation: str) -> str:

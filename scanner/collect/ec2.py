@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore import xform_name
 
-from scanner.collect.calls import CallContext, M, chunks, counted
+from scanner.collect.calls import CallContext, M, chunks, counted, try_pages
 from scanner.inventory.network import (
     EgressOnlyInternetGateway,
     InternetGateway,
@@ -152,14 +152,17 @@ def collect_s3_prefix_list(ctx: CallContext, ec2: EC2Client) -> list[PrefixList]
         if listed.get("PrefixListName") != name or listed.get("AddressFamily", "IPv4") != "IPv4":
             continue
         ctx.stage(SERVICE, "GetManagedPrefixListEntries", list_id)
-        entries = ctx.pages(
-            SERVICE,
-            "GetManagedPrefixListEntries",
+        entries, failure = try_pages(
             ec2.get_paginator("get_managed_prefix_list_entries").paginate(
                 PrefixListId=list_id, PaginationConfig={"PageSize": PREFIX_LIST_PAGE}
-            ),
-            resource_id=list_id,
+            )
         )
+        if failure is not None:
+            # Some CIDRs are not all CIDRs: traffic the known ones do not cover would be judged on half
+            # the list. The list is kept without entries (a reference to it by id still counts) and the
+            # failure recorded with its id, so whatever reads its CIDRs is unknown.
+            ctx.record_exception(SERVICE, "GetManagedPrefixListEntries", failure, list_id)
+            entries = []
         item = {
             "PrefixListId": list_id,
             "PrefixListName": name,
@@ -212,23 +215,27 @@ def collect_network_interfaces(ctx: CallContext, ec2: EC2Client, eni_ids: Sequen
     ctx.stage(SERVICE, "DescribeNetworkInterfaces", counted(eni_ids, "task ENI"))
     interfaces: list[NetworkInterface] = []
     for batch in chunks(eni_ids, FILTER_VALUES):
-        pages = ctx.pages(
-            SERVICE,
-            "DescribeNetworkInterfaces",
+        pages, failure = try_pages(
             ec2.get_paginator("describe_network_interfaces").paginate(
                 Filters=[{"Name": "network-interface-id", "Values": batch}],
                 PaginationConfig={"PageSize": PAGE_1000},
-            ),
+            )
         )
         # DescribeNetworkInterfaces calls the tags TagSet; the model reads Tags like every other resource.
         items = [{**eni, "Tags": eni.get("TagSet", [])} for page in pages for eni in page.get("NetworkInterfaces", [])]
-        interfaces += ctx.parse(
+        found = ctx.parse(
             NetworkInterface,
             items,
             service=SERVICE,
             operation="DescribeNetworkInterfaces",
             id_key="NetworkInterfaceId",
         )
+        interfaces += found
+        if failure is not None:
+            # One record per ENI left unknown (not "deleted"), so each task's result names its own.
+            seen = {eni.network_interface_id for eni in found}
+            for eni_id in (e for e in batch if e not in seen):
+                ctx.record_exception(SERVICE, "DescribeNetworkInterfaces", failure, eni_id)
     return interfaces
 
 

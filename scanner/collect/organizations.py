@@ -16,12 +16,13 @@ ERROR. SCPs that are not enabled for the organization (PolicyTypeNotEnabledExcep
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scanner.causes import INVALID_RESPONSE
 from scanner.collect.calls import CallContext, error_code, error_message
 from scanner.inventory.iam import OrganizationPolicy, ScpLevel, ServiceControlPolicies
 
@@ -43,6 +44,7 @@ NOT_ENABLED = "PolicyTypeNotEnabledException"
 MAX_DEPTH = 8
 
 TargetType = Literal["ROOT", "ORGANIZATIONAL_UNIT", "ACCOUNT"]
+PARENT_TYPES = frozenset({"ROOT", "ORGANIZATIONAL_UNIT"})
 
 
 class _Unreadable(Exception):
@@ -55,7 +57,7 @@ class _Unreadable(Exception):
 def collect_scps(ctx: CallContext, org: OrganizationsClient, account_id: str) -> ServiceControlPolicies:
     ctx.stage(SERVICE, "DescribeOrganization")
     try:
-        organization = org.describe_organization()["Organization"]
+        organization = org.describe_organization().get("Organization") or {}
     except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == NOT_IN_USE:
             return ServiceControlPolicies(status="not_in_organization")
@@ -98,17 +100,35 @@ def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -
     ctx.stage(SERVICE, "ListParents", account_id)
     path: list[tuple[str, TargetType]] = [(account_id, "ACCOUNT")]
     child = account_id
+    paginator = org.get_paginator("list_parents")
     for _ in range(MAX_DEPTH):
-        parents = _call("ListParents", partial(org.list_parents, ChildId=child))["Parents"]
+        # Paginated: AWS may answer an empty page with a NextToken, and stopping there would cut the
+        # path short and silently drop the SCPs of every level above.
+        pages = _call("ListParents", partial(list, paginator.paginate(ChildId=child)))
+        parents = [parent for page in pages for parent in page.get("Parents", [])]
         if not parents:
             break
-        parent = parents[0]
-        kind: TargetType = "ROOT" if parent["Type"] == "ROOT" else "ORGANIZATIONAL_UNIT"
-        path.append((parent["Id"], kind))
+        parent_id, parent_type = _parent(parents[0], child)
+        kind: TargetType = "ROOT" if parent_type == "ROOT" else "ORGANIZATIONAL_UNIT"
+        path.append((parent_id, kind))
         if kind == "ROOT":
             break
-        child = parent["Id"]
+        child = parent_id
     return list(reversed(path))
+
+
+def _parent(parent: Mapping[str, Any], child: str) -> tuple[str, str]:
+    """(Id, Type) of a ListParents answer; one without them cannot place the account in the tree."""
+    parent_id, parent_type = parent.get("Id"), parent.get("Type")
+    if not parent_id or parent_type not in PARENT_TYPES:
+        problem = f"the parent of {child} has Id {parent_id!r}, Type {parent_type!r}"
+        raise _Unreadable("ListParents", _invalid("ListParents", problem))
+    return parent_id, parent_type
+
+
+def _invalid(operation: str, message: str) -> ClientError:
+    """An answer that does not fit the API's shape, recorded like a failed call (InvalidResponse)."""
+    return ClientError({"Error": {"Code": INVALID_RESPONSE, "Message": message}}, operation)
 
 
 def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]]) -> list[ScpLevel]:
@@ -127,10 +147,16 @@ def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, Ta
             raise _Unreadable("ListPoliciesForTarget", exc) from exc
         policies: list[OrganizationPolicy] = []
         for summary in summaries:
-            policy_id = summary["Id"]
+            policy_id = summary.get("Id")
+            if not policy_id:
+                problem = f"a policy attached to {target_id} has no Id"
+                raise _Unreadable("ListPoliciesForTarget", _invalid("ListPoliciesForTarget", problem))
             if policy_id not in described:
                 policy = _call("DescribePolicy", partial(org.describe_policy, PolicyId=policy_id))
-                details = cast("dict[str, Any]", policy["Policy"])
+                details = cast("dict[str, Any]", policy.get("Policy", {}))
+                if "Content" not in details:
+                    problem = f"policy {policy_id} came without its content"
+                    raise _Unreadable("DescribePolicy", _invalid("DescribePolicy", problem))
                 described[policy_id] = OrganizationPolicy(
                     id=policy_id,
                     arn=summary.get("Arn", ""),

@@ -19,6 +19,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.collect import dependencies, ec2, ecs, iam, organizations
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, error_code, error_message
+from scanner.collect.deadline import Deadline
 from scanner.errors import CollectionError, CredentialsError, UsageError
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 from scanner.results import CollectionErrorRecord
@@ -62,6 +63,7 @@ def collect(
     *,
     all_regions: bool = False,
     progress: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> Inventory:
     """Collect the inventory of the session's account.
 
@@ -72,10 +74,15 @@ def collect(
 
     `progress` gets one line per stage (`us-east-1: ec2 describe-vpc-endpoints`); with several regions
     it is called from the worker threads that collect them.
+
+    After `deadline` no request is sent: the calls not made are recorded as `DeadlineExceeded` errors
+    (the account identity is needed to start, so a deadline passed before it is a `CollectionError`).
     """
     if regions and all_regions:
         raise UsageError("pass regions or all_regions, not both")
     _check_credentials(session)
+    if deadline is not None:
+        deadline.install(session)  # before any client is created: clients copy the session's handlers
     home = session.region_name
     if not regions and not all_regions and not home:
         raise CredentialsError(NO_REGION)

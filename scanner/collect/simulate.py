@@ -18,7 +18,9 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from scanner.causes import INVALID_RESPONSE
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, chunks, counted
+from scanner.collect.deadline import Deadline
 from scanner.inventory.iam import SimulationResult
 from scanner.inventory.root import Inventory
 
@@ -42,12 +44,18 @@ _BOOLEAN_KEYS = frozenset({"aws:securetransport", "aws:principalisawsservice", "
 
 
 def verify_live(
-    inventory: Inventory, profile: str | None = None, progress: Callable[[str], None] | None = None
+    inventory: Inventory,
+    profile: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    deadline: Deadline | None = None,
 ) -> Inventory:
-    """The inventory with live simulation answers for every execution role of every workload."""
+    """The inventory with live simulation answers for every execution role of every workload; no request
+    after `deadline` (the simulations not made are recorded as errors)."""
     import boto3  # here, as in collect/account.py: the CLI's start-up stays fast
 
     session = boto3.session.Session(profile_name=profile)
+    if deadline is not None:
+        deadline.install(session)
     return simulate_inventory(session, inventory, progress)
 
 
@@ -106,15 +114,20 @@ def simulate_roles(ctx: CallContext, iam: IAMClient, requests: dict[str, list[Re
             )
             for page in pages:
                 for item in page.get("EvaluationResults", []):
-                    key = (item["EvalActionName"].lower(), item.get("EvalResourceName", "*"))
+                    action, decision = item.get("EvalActionName"), item.get("EvalDecision")
+                    if not action or not decision:
+                        problem = f"an evaluation result without its action or decision: {action!r}, {decision!r}"
+                        ctx.record(SERVICE, OPERATION, INVALID_RESPONSE, problem, role_arn)
+                        continue
+                    key = (action.lower(), item.get("EvalResourceName", "*"))
                     if key not in wanted:
                         continue  # the cross product holds pairs no task makes
                     results.append(
                         SimulationResult(
                             role_arn=role_arn,
-                            action=item["EvalActionName"],
+                            action=action,
                             resource=key[1],
-                            decision=item["EvalDecision"],
+                            decision=decision,
                             context=shared,
                             missing_context=list(item.get("MissingContextValues", [])),
                             matched_statements=[s.get("SourcePolicyId", "") for s in item.get("MatchedStatements", [])],

@@ -21,6 +21,14 @@ from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.references import SecretId, SecretReference
 
 
+def _unresolved_secret_arn(secret_id: SecretId) -> str:
+    """The ARN of a secret known only by name, its random suffix unknown: `...:secret:<name>-AbCdEf`."""
+    return (
+        f"arn:{secret_id.partition}:secretsmanager:{secret_id.region}:{secret_id.account}:"
+        f"secret:{secret_id.value}-{PLACEHOLDER_SUFFIX}"
+    )
+
+
 class SecretRequests(DeriverBase):
     def _reference_requests(self, plan: ExecutionPlan, principal: str, ref: SecretReference) -> list[DerivedRequest]:
         found: list[DerivedRequest] = []
@@ -99,13 +107,16 @@ class SecretRequests(DeriverBase):
                 f"secret {secret_id.value} was not described, so its full ARN, key and resource policy "
                 f"are unknown{detail}"
             )
+            # A secret named without its ARN (repositoryCredentials, /aws/reference/secretsmanager/<name>)
+            # is asked for by an ARN the scan never learnt: stand in the name with a placeholder suffix.
+            resource = secret_id.value if secret_id.is_arn else _unresolved_secret_arn(secret_id)
             return [
                 DerivedRequest(
-                    request=self._request(SECRET_ACTION, secret_id.value, principal, secret_id.region, endpoint),
+                    request=self._request(SECRET_ACTION, resource, principal, secret_id.region, endpoint),
                     policies=None,
                     purpose=purpose,
                     kind="secret",
-                    grant_resource=secret_id.value,
+                    grant_resource=resource,
                     endpoint_service=service,
                     unknown=unknown,
                     resource_resolved=False,

@@ -481,20 +481,31 @@ def test_scan_with_verify_live_adds_the_simulations_before_evaluating(monkeypatc
     s.role(attached=[ECS_EXECUTION_POLICY])
     inventory = s.build()
     calls: list[str | None] = []
+    deadlines: list[object] = []
 
-    def fake_verify_live(given: Inventory, profile: str | None, progress: object = None) -> Inventory:
+    def fake_verify_live(
+        given: Inventory, profile: str | None, progress: object = None, deadline: object = None
+    ) -> Inventory:
         calls.append(profile)
+        deadlines.append(deadline)
         answer = SimulationResult(
             role_arn=EXECUTION_ROLE, action="ecr:GetAuthorizationToken", resource="*", decision="implicitDeny"
         )
         account = given.accounts[0].model_copy(update={"simulations": [answer]})
         return given.model_copy(update={"accounts": [account]})
 
-    monkeypatch.setattr(scan_module, "obtain_inventory", lambda config, progress=None: inventory)
+    def fake_obtain(config: ScanConfig, progress: object = None, deadline: object = None) -> Inventory:
+        deadlines.append(deadline)
+        return inventory
+
+    monkeypatch.setattr(scan_module, "obtain_inventory", fake_obtain)
     monkeypatch.setattr(simulate, "verify_live", fake_verify_live)
     result = scan_module.scan(ScanConfig(verify_live=True, profile="audit", select=("VPCE007",)))
 
     assert calls == ["audit"]
+    # Collection and the live simulations share one --timeout budget.
+    first, second = deadlines
+    assert first is second and first is not None
     (vpce007,) = result.results
     assert vpce007.status is Status.ERROR
     assert "offline allowed" in vpce007.message and "live simulation implicitDeny" in vpce007.message

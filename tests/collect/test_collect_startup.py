@@ -46,7 +46,14 @@ def test_import_loads_only_boto3_botocore_and_our_models() -> None:
     ours = {name for name in out if name.startswith("scanner.")}
     assert all(
         name.startswith(
-            ("scanner.collect", "scanner.inventory.", "scanner.results", "scanner.errors", "scanner.versioned")
+            (
+                "scanner.collect",
+                "scanner.inventory.",
+                "scanner.results",
+                "scanner.causes",
+                "scanner.errors",
+                "scanner.versioned",
+            )
         )
         or name == "scanner.inventory"
         for name in ours
