@@ -6,7 +6,8 @@
     ├── InventoryFileError        an inventory/result file cannot be read        (exit 2)
     ├── CredentialsError          no AWS credentials or region                   (exit 2)
     ├── CollectionError           the scan could not start against AWS           (exit 2)
-    └── RenderError               a report could not be rendered or written      (exit 2)
+    └── RenderError               a report could not be rendered                 (exit 2; exit 4 once
+                                  the scan has finished: the CLI writes the other reports first)
 
 Failed AWS calls during collection are not exceptions: they are data (`CollectionErrorRecord`).
 """
@@ -17,6 +18,9 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+# The scan finished but at least one --output could not be written (each named on stderr); every other
+# report was written in full. Distinct from 2 ("nothing ran") so a pipeline knows a result exists.
+EXIT_REPORT_NOT_WRITTEN = 4
 
 
 class VpceScanError(Exception):
