@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -391,3 +393,66 @@ def test_a_half_written_report_is_removed_and_the_others_kept(tmp_path: Path) ->
     assert done.stderr == f"vpce-scan: error: {big}: cannot write the json report: File too large\n"
     assert not big.exists()
     assert small.read_text().startswith("## vpce-scan report")
+
+
+TERMINAL_HOSTILE = "eu\x1b]0;pwned\x07\x1b[2J\r\x9b31m\u202eeulav\u061c\u200e\u2066-1"
+RAW_CONTROLS = set("\x1b\x07\r\x9b\u202e\u061c\u200e\u2066")
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_collect_escapes_the_progress_line_and_its_error_lines(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Region names and resource ids in the progress line and the collection errors come from AWS."""
+    error = CollectionErrorRecord(
+        account="111122223333",
+        region=TERMINAL_HOSTILE,
+        service="ecs",
+        operation="DescribeServices",
+        error_code="AccessDenied",
+        resource_id=TERMINAL_HOSTILE,
+    )
+    inventory = Inventory(
+        accounts=[AccountInventory(account_id="111122223333", regions=[RegionInventory(region="x")], errors=[error])]
+    )
+
+    def collect(*args: object, progress: Callable[[str], None] | None = None, **kwargs: object) -> Inventory:
+        assert progress is not None, "stderr is a terminal: a progress line is shown"
+        progress(f"{TERMINAL_HOSTILE}: ecs describe-services")
+        return inventory
+
+    terminal = _Terminal()
+    monkeypatch.setattr("scanner.collect.collect_account", collect)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    code = main(["collect", "-o", str(tmp_path / "inv.json")])
+    shown = terminal.getvalue()
+    assert code == 3
+    # Our own control sequences only: \r\x1b[K clears the line before and after the progress message.
+    assert shown.startswith("\r\x1b[Keu\\x1b]0;pwned\\x07\\x1b[2J\\x0d\\x9b31m\\u202eeulav\\u061c\\u200e\\u2066-1: ")
+    lines = shown.split("\r\x1b[K")[-1].splitlines()
+    assert len(lines) == 1 and not set(lines[0]) & RAW_CONTROLS, lines
+    assert "on eu\\x1b]0;pwned" in lines[0]
+
+
+def test_rules_list_and_errors_escape_what_came_from_a_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    rule = (Path(__file__).parents[2] / "rules" / "VPCE010.yaml").read_text()
+    title = rule.split("\ntitle: ", 1)[1].split("\n", 1)[0]
+    rule = rule.replace("id: VPCE010", "id: X010").replace(f"title: {title}", 'title: "Evil \\e]0;pwned\\a \\u202e"')
+    (rules / "X010.yaml").write_text(rule)
+    code, out, _ = run(capsys, "rules", "list", "--rules", str(rules))
+    assert code == 0
+    listed = next(line for line in out.splitlines() if line.startswith("X010"))
+    assert listed.endswith("Evil \\x1b]0;pwned\\x07 \\u202e")
+
+    hostile_dir = tmp_path / "evil\x1b[2J\u202e"
+    hostile_dir.mkdir()
+    (hostile_dir / "X001.yaml").write_text("id: [\n")
+    code, out, err = run(capsys, "--demo", "--rules", str(hostile_dir))
+    assert code == 2 and err.count("\n") == 1 and not set(err) & RAW_CONTROLS
+    assert "evil\\x1b[2J\\u202e/X001.yaml:2: invalid YAML" in err
