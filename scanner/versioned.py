@@ -19,6 +19,13 @@ M = TypeVar("M", bound=BaseModel)
 # account). Anything much deeper is not ours, and past ~1000 levels json, pydantic and every recursive
 # walk of policy documents would raise RecursionError: refuse it here, with a line.
 MAX_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A \uD8xx-\uDBxx escape not followed by a \uDCxx-\uDFxx one, or the reverse: a cheap test on the text,
+# confirmed on the parsed strings (an escaped backslash before "u" would be a false match).
+_LONE_SURROGATE_ESCAPE = re.compile(
+    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 _JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]')
 
 
@@ -36,6 +43,23 @@ def _deeper_than(value: object, limit: int) -> bool:
         if depth > limit:
             return True
         stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    """True if a key or string anywhere in `value` holds a lone surrogate (JSON allows `\\ud800`; UTF-8,
+    and so every report, does not)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
     return False
 
 
@@ -84,6 +108,12 @@ def parse_versioned(text: str, where: str, model: type[M], *, what: str, version
         raise _too_deep(text, where, what) from None
     if _deeper_than(raw, MAX_DEPTH):
         raise _too_deep(text, where, what)
+    if (escape := _LONE_SURROGATE_ESCAPE.search(text)) and _has_lone_surrogate(raw):
+        line = text.count("\n", 0, escape.start()) + 1
+        raise InventoryFileError(
+            f"{where}:{line}: not a vpce-scan {what} (a string holds a lone UTF-16 surrogate "
+            f"{escape.group()}, which is not text and cannot be written back out); {remedy}"
+        )
     if not isinstance(raw, dict) or "schema_version" not in raw:
         raise InventoryFileError(f"{where}: not a vpce-scan {what} (no schema_version)")
     found = raw["schema_version"]

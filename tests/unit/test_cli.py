@@ -280,6 +280,11 @@ BAD_INPUTS = {
         ("--inventory", "{d}/inv.json"),
         "{d}/inv.json:2: not a vpce-scan inventory",
     ),
+    "inventory-lone-surrogate": BadInput(
+        {"inv.json": b'{"schema_version": 1,\n"accounts": [{"account_id": "\\ud83d\\ude00 \\ud800", "regions": []}]}'},
+        ("--inventory", "{d}/inv.json"),
+        "{d}/inv.json:2: not a vpce-scan inventory (a string holds a lone UTF-16 surrogate \\ud800",
+    ),
     "result-deep-json": BadInput(
         {"r.json": _DEEP_JSON}, ("report", "--from", "{d}/r.json"), "{d}/r.json:1: not a vpce-scan result (JSON nested"
     ),
@@ -456,3 +461,12 @@ def test_rules_list_and_errors_escape_what_came_from_a_file(capsys: pytest.Captu
     code, out, err = run(capsys, "--demo", "--rules", str(hostile_dir))
     assert code == 2 and err.count("\n") == 1 and not set(err) & RAW_CONTROLS
     assert "evil\\x1b[2J\\u202e/X001.yaml:2: invalid YAML" in err
+
+
+def test_an_inventory_with_escaped_astral_characters_loads(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A surrogate pair is one character (JSON writers escape emoji so): only a lone half is refused."""
+    path = tmp_path / "inv.json"
+    path.write_text('{"schema_version": 1, "accounts": [{"account_id": "\\ud83d\\ude00 \\\\ud800", "regions": []}]}')
+    code, out, err = run(capsys, "--inventory", str(path), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["scan"]["accounts"] == ["\U0001f600 \\ud800"]
