@@ -14,13 +14,17 @@ import re
 # invisible characters, tag characters), Zl/Zp (line and paragraph separators) and Cs (lone surrogates,
 # which JSON can carry and a UTF-8 terminal cannot encode). Listed as ranges rather than computed with
 # `unicodedata` at import, which would cost a CLI start-up ~0.2 s; a test checks the list is complete.
-_INVISIBLE = (
-    "\x00-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+_C0 = "\x00-\x1f"
+_INVISIBLE_PAST_C0 = (
+    "\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
     "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ud800-\udfff\ufeff\ufff9-\ufffb"
     "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     "\U000e0001\U000e0020-\U000e007f"
 )
-_CONTROL = re.compile(f"[{_INVISIBLE}]")
+_CONTROL = re.compile(f"[{_C0}{_INVISIBLE_PAST_C0}]")
+# In JSON text C0 characters never appear raw inside a string (the serialiser escapes them), and raw
+# newlines outside strings are the layout: only the rest needs escaping.
+_JSON_UNSAFE = re.compile(f"[{_INVISIBLE_PAST_C0}]")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
 
 
@@ -40,3 +44,14 @@ def terminal(text: str) -> str:
 def markdown(text: str) -> str:
     """Markdown and inline HTML rendered inert: every syntax character backslash-escaped."""
     return _MARKDOWN.sub(r"\\\1", terminal(text))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    encoded = match.group().encode("utf-16-be", "surrogatepass")
+    return "".join(f"\\u{int.from_bytes(encoded[i : i + 2], 'big'):04x}" for i in range(0, len(encoded), 2))
+
+
+def json_text(text: str) -> str:
+    """JSON text (a whole document) with every invisible character written as a \\u escape: the same JSON
+    value for any parser, but inert when the JSON or SARIF report is printed to a terminal."""
+    return _JSON_UNSAFE.sub(_json_escape, text)

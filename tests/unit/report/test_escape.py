@@ -3,16 +3,21 @@ passes through raw."""
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import unicodedata
 
 import pytest
 
-from scanner.report.escape import markdown, terminal
+from scanner.report import Format, render
+from scanner.report.escape import json_text, markdown, terminal
+from tests.unit.report.factories import result, scan_result
 
 # Categories a terminal executes (Cc), that reorder or hide text (Cf: bidi controls, U+061C, zero-width and
 # tag characters), that break lines (Zl, Zp), or that a UTF-8 terminal cannot even encode (Cs).
 INVISIBLE_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs"}
+_CONTROL_OR_FORMAT = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u202e\u2066\u2028\ufeff\U000e0041]")
 
 
 def test_every_control_and_format_character_is_escaped() -> None:
@@ -52,3 +57,27 @@ def test_printable_text_is_unchanged() -> None:
     text = "orders-api (prod) é 日本 🙂 arn:aws:ecs:eu-west-1:111122223333:service/c/s"
     assert terminal(text) == text
     assert terminal("one\ntwo\tthree") == "one two three"
+
+
+INVISIBLE_SAMPLE = "a\x7f\x9b\u061c\u200e\u202e\u2066\u2028\ufeff\U000e0041b"
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif"])
+def test_json_reports_carry_invisible_characters_only_as_escapes(fmt: Format) -> None:
+    """The same JSON value for a parser, but nothing a terminal acts on when printed to one."""
+    text = render(scan_result([result(message=INVISIBLE_SAMPLE)]), fmt)
+    assert not _CONTROL_OR_FORMAT.findall(text.replace("\n", "")), "raw invisible characters in the report"
+    assert "\\u061c" in text and "\\udb40\\udc41" in text  # a tag character: a surrogate pair escape
+    document = json.loads(text)
+    if fmt == "json":
+        messages = [r["message"] for r in document["results"]]
+    else:
+        messages = [r["message"]["text"] for r in document["runs"][0]["results"]]
+    assert any(INVISIBLE_SAMPLE in message for message in messages)
+
+
+def test_json_text_keeps_the_value_and_the_layout() -> None:
+    document = {"k\u202e": [INVISIBLE_SAMPLE, "plain é 日本 🙂"], "n": 1}
+    text = json_text(json.dumps(document, ensure_ascii=False, indent=2))
+    assert json.loads(text) == document
+    assert text.count("\n") == json.dumps(document, indent=2).count("\n")
