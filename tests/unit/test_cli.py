@@ -272,6 +272,19 @@ BAD_INPUTS = {
     "rule-alias-bomb": BadInput(
         _rule(b"id: X001\n" + BILLION_LAUGHS.encode()), _RULES, "{d}/rules/X001.yaml:3: anchor &a: anchors are not"
     ),
+    "rule-alias": BadInput(_rule(b"id: X001\nname: *n\n"), _RULES, "{d}/rules/X001.yaml:2: alias *n: aliases are not"),
+    "rule-merge-key": BadInput(
+        _rule(b"id: X001\ncheck:\n  <<: {kind: each}\n"), _RULES, "{d}/rules/X001.yaml:3: merge key <<: not allowed"
+    ),
+    "rule-too-large": BadInput(_rule(b"#" * (1024 * 1024 + 1)), _RULES, "{d}/rules/X001.yaml: larger than 1024 KiB"),
+    "rule-impossible-date": BadInput(
+        _rule(b"id: X001\nname: 2026-02-30\n"), _RULES, "{d}/rules/X001.yaml:2: invalid value: day is out of range"
+    ),
+    "prices-deep-yaml": BadInput(
+        {"prices.yaml": b"nat_gateway_per_gb: " + b"[" * 5000 + b"]" * 5000},
+        ("--demo", "--prices", "{d}/prices.yaml"),
+        "{d}/prices.yaml: invalid YAML/JSON: nested too deeply",
+    ),
     "inventory-deep-json": BadInput(
         {"inv.json": _DEEP_JSON}, ("--inventory", "{d}/inv.json"), "{d}/inv.json:1: not a vpce-scan inventory (JSON"
     ),
