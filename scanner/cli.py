@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import unicodedata
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from scanner.errors import (
     UsageError,
     VpceScanError,
 )
+from scanner.outputs import check_outputs, check_writable, write_output
 from scanner.report.escape import terminal
 from scanner.results import ScanResult, Severity
 
@@ -156,50 +156,6 @@ def _exit_code(result: ScanResult, fail_on: Severity) -> int:
     return EXIT_OK if result.is_complete else EXIT_INCOMPLETE
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    handle = output.open("w", encoding="utf-8")  # an error here leaves an existing file untouched
-    try:
-        with handle:
-            handle.write(text)
-    except OSError:
-        if output.is_file():
-            output.unlink(missing_ok=True)  # a half-written report must not pass for a whole one
-        raise
-
-
-def _check_writable(output: Path, flag: str = "--output") -> None:
-    """Refuse an output file that cannot be written before any work: not after an hour of collection."""
-    shown = terminal(str(output))
-    if output.is_dir():
-        raise UsageError(f"{flag} {shown}: is a directory; give a file name")
-    parent = output.parent
-    if not parent.is_dir():
-        raise UsageError(f"{flag} {shown}: directory {terminal(str(parent))} does not exist; create it first")
-    if output.exists():
-        if not os.access(output, os.W_OK):
-            raise UsageError(f"{flag} {shown}: file is not writable (permission denied)")
-    elif not os.access(parent, os.W_OK | os.X_OK):
-        raise UsageError(f"{flag} {shown}: cannot create a file in {terminal(str(parent))} (permission denied)")
-
-
-def _check_outputs(outputs: list[Path | None]) -> None:
-    seen: set[Path] = set()
-    for output in outputs:
-        if output is None:
-            continue
-        _check_writable(output)
-        if output.exists() and not output.is_file():
-            continue  # /dev/null or a pipe may take several reports
-        resolved = output.resolve()
-        if resolved in seen:
-            shown = terminal(str(output))
-            raise UsageError(f"--output {shown} is given twice; each report needs its own file")
-        seen.add(resolved)
-
-
 def _sarif_category(value: str) -> str:
     """`--sarif-category` as GitHub matches it: literally, so no whitespace, control or invisible characters
     (a trailing space or a bidi mark would make a category that only looks like the intended one)."""
@@ -227,7 +183,7 @@ def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]
         if len(formats) > 1:
             raise UsageError("several --format values need one --output each")
         outputs = [None]
-    _check_outputs(outputs)
+    check_outputs(outputs)
     if args.sarif_category is not None:
         _sarif_category(args.sarif_category)
     if args.prices is not None:
@@ -253,7 +209,7 @@ def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[t
             nat_gb_per_month=args.nat_gb_per_month,
         )
         try:
-            _write(render(result, fmt, options), output)
+            write_output(render(result, fmt, options), output)
         except (OSError, RenderError) as exc:
             detail = exc.strerror if isinstance(exc, OSError) else exc.message
             where = terminal(str(output)) if output is not None else "stdout"
@@ -316,7 +272,7 @@ def _run_report(args: argparse.Namespace) -> int:
 def _run_collect(args: argparse.Namespace) -> int:
     from scanner.collect import collect_account
 
-    _check_writable(args.output)
+    check_writable(args.output)
     progress = _progress()
     inventory = collect_account(args.profile, tuple(args.region or ()), all_regions=args.all_regions, progress=progress)  # type: ignore[arg-type]
     if progress is not None:
@@ -324,7 +280,7 @@ def _run_collect(args: argparse.Namespace) -> int:
     for error in inventory.errors:
         print(f"vpce-scan: {terminal(error.describe())}", file=sys.stderr)
     try:
-        _write(inventory.dump_json() + "\n", args.output)
+        write_output(inventory.dump_json() + "\n", args.output)
     except OSError as exc:
         where = terminal(str(args.output))
         print(f"vpce-scan: error: {where}: cannot write the inventory: {exc.strerror}", file=sys.stderr)
