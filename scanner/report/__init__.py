@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, assert_never
 
-from scanner.report.escape import json_text
+from scanner.report.escape import json_text, xml_document
 from scanner.results import ScanResult
 
 Format = Literal["text", "json", "sarif", "html", "markdown", "junit"]
@@ -48,6 +48,6 @@ def render(result: ScanResult, fmt: Format, options: RenderOptions | None = None
         case "junit":
             from scanner.report.junit import render_junit
 
-            return render_junit(result)
+            return xml_document(render_junit(result))
         case _:
             assert_never(fmt)

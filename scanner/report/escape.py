@@ -22,8 +22,8 @@ _INVISIBLE_PAST_C0 = (
     "\U000e0001\U000e0020-\U000e007f"
 )
 _CONTROL = re.compile(f"[{_C0}{_INVISIBLE_PAST_C0}]")
-# In JSON text C0 characters never appear raw inside a string (the serialiser escapes them), and raw
-# newlines outside strings are the layout: only the rest needs escaping.
+# In JSON and XML text C0 characters never appear raw inside a value (the serialisers escape or drop them),
+# and raw newlines outside values are the layout: only the rest needs escaping.
 _JSON_UNSAFE = re.compile(f"[{_INVISIBLE_PAST_C0}]")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
 
@@ -55,3 +55,9 @@ def json_text(text: str) -> str:
     """JSON text (a whole document) with every invisible character written as a \\u escape: the same JSON
     value for any parser, but inert when the JSON or SARIF report is printed to a terminal."""
     return _JSON_UNSAFE.sub(_json_escape, text)
+
+
+def xml_document(text: str) -> str:
+    """An XML document (ElementTree output: no CDATA, comments or processing instructions) with every
+    invisible character written as a character reference: the same text for any parser, inert on a terminal."""
+    return _JSON_UNSAFE.sub(lambda m: f"&#x{ord(m.group()):x};", text)

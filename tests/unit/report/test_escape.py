@@ -7,6 +7,7 @@ import json
 import re
 import sys
 import unicodedata
+from xml.etree import ElementTree
 
 import pytest
 
@@ -81,3 +82,12 @@ def test_json_text_keeps_the_value_and_the_layout() -> None:
     text = json_text(json.dumps(document, ensure_ascii=False, indent=2))
     assert json.loads(text) == document
     assert text.count("\n") == json.dumps(document, indent=2).count("\n")
+
+
+def test_junit_carries_invisible_characters_only_as_character_references() -> None:
+    text = render(scan_result([result(message=INVISIBLE_SAMPLE, resource_id=INVISIBLE_SAMPLE)]), "junit")
+    assert not _CONTROL_OR_FORMAT.findall(text.replace("\n", "")), "raw invisible characters in the report"
+    assert "&#x61c;" in text and "&#xe0041;" in text
+    parsed = ElementTree.fromstring(text.split("?>", 1)[1])
+    assert any(INVISIBLE_SAMPLE in (element.text or "") for element in parsed.iter())
+    assert any(INVISIBLE_SAMPLE in value for element in parsed.iter() for value in element.attrib.values())
