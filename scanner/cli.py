@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,12 +14,16 @@ from scanner.errors import (
     EXIT_FINDINGS,
     EXIT_INCOMPLETE,
     EXIT_OK,
+    EXIT_REPORT_NOT_WRITTEN,
     EXIT_USAGE,
     InternalError,
+    RenderError,
     UsageError,
     VpceScanError,
     stage,
 )
+from scanner.outputs import check_outputs, check_writable, write_output
+from scanner.report.escape import terminal
 from scanner.results import ScanResult, Severity
 
 if TYPE_CHECKING:
@@ -49,7 +54,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="vpce-scan",
         description="Check ECS Fargate workloads in private subnets against their VPC endpoints.",
         epilog="Exit codes: 0 no FAIL at or above --fail-on; 1 such FAILs; 2 usage, rule or config error; "
-        "3 scan incomplete (ERROR results) with no FAIL; 4 internal error (a bug; --debug shows it).",
+        "3 scan incomplete (ERROR results) with no FAIL; 4 internal error (a bug; --debug shows it); "
+        "5 a report could not be written (the others were).",
     )
     parser.add_argument("--version", action="version", version=f"vpce-scan {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -158,7 +164,8 @@ def _progress() -> object:
         return None
 
     def show(message: str) -> None:
-        sys.stderr.write(f"\r\x1b[K{message[:120]}")
+        # Region names and resource ids come from AWS: escaped, so they cannot move the cursor or retitle.
+        sys.stderr.write(f"\r\x1b[K{terminal(message)[:120]}")
         sys.stderr.flush()
 
     return show
@@ -170,14 +177,21 @@ def _exit_code(result: ScanResult, fail_on: Severity) -> int:
     return EXIT_OK if result.is_complete else EXIT_INCOMPLETE
 
 
-def _write(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write report: {exc.strerror}") from exc
+def _sarif_category(value: str) -> str:
+    """`--sarif-category` as GitHub matches it: literally, so no whitespace, control or invisible characters
+    (a trailing space or a bidi mark would make a category that only looks like the intended one)."""
+    from scanner.report.sarif import sarif_category
+
+    shown = terminal(repr(value))
+    for index, char in enumerate(value):
+        if unicodedata.category(char)[0] in "CZ":
+            raise UsageError(
+                f"--sarif-category {shown}: character {index + 1} is whitespace or a control character "
+                f"(U+{ord(char):04X}); a SARIF category is one word such as vpce-scan/aws/prod"
+            )
+    if not value.strip("/"):
+        raise UsageError(f"--sarif-category {shown}: the SARIF category is empty; give one such as vpce-scan/aws/prod")
+    return sarif_category(value)
 
 
 def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]]:
@@ -190,10 +204,9 @@ def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]
         if len(formats) > 1:
             raise UsageError("several --format values need one --output each")
         outputs = [None]
+    check_outputs(outputs)
     if args.sarif_category is not None:
-        from scanner.report.sarif import sarif_category
-
-        sarif_category(args.sarif_category)
+        _sarif_category(args.sarif_category)
     if args.prices is not None:
         from scanner.report.prices import load_price_table
 
@@ -201,9 +214,12 @@ def _report_targets(args: argparse.Namespace) -> list[tuple[Format, Path | None]
     return list(zip(formats, outputs, strict=True))
 
 
-def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[tuple[Format, Path | None]]) -> None:
+def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[tuple[Format, Path | None]]) -> bool:
+    """Write every report; one that fails is named on one line and never stops the others. True if all
+    were written."""
     from scanner.report import RenderOptions, render
 
+    written = True
     for fmt, output in targets:
         colour = fmt == "text" and output is None and sys.stdout.isatty()
         options = RenderOptions(
@@ -213,7 +229,18 @@ def _write_reports(result: ScanResult, args: argparse.Namespace, targets: list[t
             prices_path=args.prices,
             nat_gb_per_month=args.nat_gb_per_month,
         )
-        _write(render(result, fmt, options), output)
+        try:
+            write_output(render(result, fmt, options), output)
+        except (OSError, RenderError) as exc:
+            detail = exc.strerror if isinstance(exc, OSError) else exc.message
+            where = terminal(str(output)) if output is not None else "stdout"
+            print(f"vpce-scan: error: {where}: cannot write the {fmt} report: {terminal(str(detail))}", file=sys.stderr)
+            written = False
+    return written
+
+
+def _verdict(result: ScanResult, fail_on: Severity, written: bool) -> int:
+    return _exit_code(result, fail_on) if written else EXIT_REPORT_NOT_WRITTEN
 
 
 def _run_scan(args: argparse.Namespace) -> int:
@@ -245,8 +272,8 @@ def _run_scan(args: argparse.Namespace) -> int:
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
     with stage("rendering reports"):
-        _write_reports(result, args, targets)
-    return _exit_code(result, config.fail_on)
+        written = _write_reports(result, args, targets)
+    return _verdict(result, config.fail_on, written)
 
 
 def _load_result(path: Path) -> ScanResult:
@@ -263,14 +290,15 @@ def _run_report(args: argparse.Namespace) -> int:
     with stage("reading the result"):
         result = _load_result(args.from_file)
     with stage("rendering reports"):
-        _write_reports(result, args, targets)
-    return _exit_code(result, args.fail_on)
+        written = _write_reports(result, args, targets)
+    return _verdict(result, args.fail_on, written)
 
 
 def _run_collect(args: argparse.Namespace) -> int:
     from scanner.collect import collect_account
     from scanner.collect.deadline import Deadline
 
+    check_writable(args.output)
     progress = _progress()
     with stage("collecting"):
         inventory = collect_account(
@@ -282,9 +310,14 @@ def _run_collect(args: argparse.Namespace) -> int:
         )
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
-    _write(inventory.dump_json() + "\n", args.output)
     for error in inventory.errors:
-        print(f"vpce-scan: {error.describe()}", file=sys.stderr)
+        print(f"vpce-scan: {terminal(error.describe())}", file=sys.stderr)
+    try:
+        write_output(inventory.dump_json() + "\n", args.output)
+    except OSError as exc:
+        where = terminal(str(args.output))
+        print(f"vpce-scan: error: {where}: cannot write the inventory: {exc.strerror}", file=sys.stderr)
+        return EXIT_REPORT_NOT_WRITTEN
     return EXIT_INCOMPLETE if inventory.errors else EXIT_OK
 
 
@@ -306,7 +339,7 @@ def _run_rules(args: argparse.Namespace) -> int:
     rules = load_rules([bundled_path("rules"), *(args.rules or [])])
     for rule in rules:
         spec = rule.spec
-        print(f"{spec.id}  {spec.name:32} {spec.severity.value:8} {spec.title}")
+        print(terminal(f"{spec.id}  {spec.name:32} {spec.severity.value:8} {spec.title}"))
     return EXIT_OK
 
 
@@ -351,7 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except VpceScanError as exc:
         if debug:
             raise
-        print(f"vpce-scan: error: {exc.message}", file=sys.stderr)
+        print(f"vpce-scan: error: {terminal(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("vpce-scan: interrupted", file=sys.stderr)

@@ -6,7 +6,8 @@
     ├── InventoryFileError        an inventory/result file cannot be read        (exit 2)
     ├── CredentialsError          no AWS credentials or region                   (exit 2)
     ├── CollectionError           the scan could not start against AWS           (exit 2)
-    ├── RenderError               a report could not be rendered or written      (exit 2)
+    ├── RenderError               a report could not be rendered                 (exit 2; exit 5 once
+    │                             the scan has finished: the CLI writes the other reports first)
     └── InternalError             an unexpected exception in a stage (a bug)     (exit 4)
 
 `stage("collect")` turns any other exception raised inside it into an `InternalError` naming the stage
@@ -25,6 +26,9 @@ EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
 EXIT_INTERNAL = 4
+# The scan finished but at least one --output could not be written (each named on stderr); every other
+# report was written in full. Distinct from 2 ("nothing ran") so a pipeline knows a result exists.
+EXIT_REPORT_NOT_WRITTEN = 5
 
 
 class VpceScanError(Exception):

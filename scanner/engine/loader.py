@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 from scanner.engine.checks import KINDS
 from scanner.engine.commands import command_template_problem
 from scanner.engine.paths import PathError, validate_path
+from scanner.engine.rule_yaml import decode_rule_file, parse_rule_yaml
 from scanner.engine.spec import AttributeCheck, EachCheck, Predicate, RuleSpec, SetCoversCheck
 from scanner.engine.subjects import SUBJECT_TYPES, SUBJECT_VARS
 from scanner.errors import RuleFileError
@@ -121,17 +122,7 @@ def _describe(error: Any) -> str:
 
 
 def load_rule_file(path: Path) -> Rule:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise RuleFileError(str(path), None, f"cannot read: {exc.strerror}") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise RuleFileError(str(path), line, f"invalid YAML: {exc.problem or exc.context}") from exc
+    node, data = parse_rule_yaml(decode_rule_file(path), path)
     if not isinstance(data, dict) or node is None:
         raise RuleFileError(
             str(path), 1, "a rule file is a mapping with id, name, title, ... (see `vpce-scan rules schema`)"

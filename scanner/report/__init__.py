@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, assert_never
 
+from scanner.report.escape import json_text, xml_document
 from scanner.results import ScanResult
 
 Format = Literal["text", "json", "sarif", "html", "markdown", "junit"]
@@ -31,11 +32,11 @@ def render(result: ScanResult, fmt: Format, options: RenderOptions | None = None
 
             return render_text(result, colour=options.colour, show_passed=options.show_passed)
         case "json":
-            return result.model_dump_json(indent=2) + "\n"
+            return json_text(result.model_dump_json(indent=2)) + "\n"
         case "sarif":
             from scanner.report.sarif import render_sarif
 
-            return render_sarif(result, category=options.sarif_category)
+            return json_text(render_sarif(result, category=options.sarif_category))
         case "html":
             from scanner.report.html import render_html
 
@@ -47,6 +48,6 @@ def render(result: ScanResult, fmt: Format, options: RenderOptions | None = None
         case "junit":
             from scanner.report.junit import render_junit
 
-            return render_junit(result)
+            return xml_document(render_junit(result))
         case _:
             assert_never(fmt)

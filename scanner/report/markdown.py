@@ -119,7 +119,7 @@ def render_markdown(result: ScanResult) -> str:
         _verdict(result, failures),
         "",
         f"Accounts: {markdown(', '.join(scan.accounts) or '-')} · regions: {markdown(', '.join(scan.regions) or '-')}"
-        f" · source: {markdown(scan.source)} · vpce-scan {markdown(result.tool.version)}",
+        f" · source: {markdown(scan.source)} · {markdown(result.tool.name)} {markdown(result.tool.version)}",
     ]
     if incomplete := _incomplete(result, errors):
         head += ["", *incomplete]

@@ -112,6 +112,8 @@ def load_price_table(path: Path, base: PriceTable = DEFAULT_PRICES) -> PriceTabl
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
         raise UsageError(f"{where}: invalid YAML/JSON: {problem}") from None
+    except RecursionError:  # the YAML composer recurses once per level; a price file is flat
+        raise UsageError(f"{path}: invalid YAML/JSON: nested too deeply; a price file is a flat mapping") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):

@@ -24,9 +24,10 @@ def render_text(result: ScanResult, *, colour: bool = False, show_passed: bool =
     lines: list[str] = []
     scan = result.scan
     lines.append(
-        paint(f"vpce-scan {result.tool.version}", _BOLD)
-        + f"  accounts: {', '.join(scan.accounts) or '-'}  regions: {', '.join(scan.regions) or '-'}"
-        + f"  source: {scan.source}"
+        paint(f"{terminal(result.tool.name)} {terminal(result.tool.version)}", _BOLD)
+        + f"  accounts: {terminal(', '.join(scan.accounts)) or '-'}"
+        + f"  regions: {terminal(', '.join(scan.regions)) or '-'}"
+        + f"  source: {terminal(scan.source)}"
     )
     if scan.errors:
         lines.append("")
@@ -46,11 +47,11 @@ def render_text(result: ScanResult, *, colour: bool = False, show_passed: bool =
         if not shown:
             continue
         lines.append("")
-        lines.append(paint(f"{account} {region} {terminal(group)}", _BOLD) + f"  ({tally})")
+        lines.append(paint(terminal(f"{account} {region} {group}"), _BOLD) + f"  ({tally})")
         order = {Status.FAIL: 0, Status.ERROR: 1, Status.SKIPPED: 2, Status.PASS: 3}
         for r in sorted(shown, key=lambda r: (order[r.status], -r.severity.rank, r.rule_id)):
             tag = paint(f"{r.status.value.upper():7}", _COLOURS[r.status])
-            lines.append(f"  {tag} {r.rule_id} {r.rule_name} [{r.severity.value}] {terminal(r.message)}")
+            lines.append(f"  {tag} {terminal(f'{r.rule_id} {r.rule_name}')} [{r.severity.value}] {terminal(r.message)}")
             for command in r.remediation:
                 lines.append(f"          $ {terminal(command)}")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,6 +187,48 @@ BAD = [
         "fix: no fix commands for problem 'private_dns_off'; every FAIL carries its remediation",
     ),
     Bad(
+        "duplicate top-level key",
+        replace("severity: high\n", "severity: high\nseverity: low\n"),
+        "severity: low",
+        "duplicate key 'severity': each key may appear once in a mapping",
+    ),
+    Bad(
+        "duplicate key in a check",
+        replace("  equals: true\n", "  equals: true\n  equals: false\n"),
+        "  equals: false",
+        "duplicate key 'equals'",
+    ),
+    Bad(
+        "anchor",
+        replace("resource: endpoint_in_use", "resource: &r endpoint_in_use"),
+        "resource: &r",
+        "anchor &r: anchors are not allowed in rule files; write the value out",
+    ),
+    Bad(
+        "merge key",
+        replace("  equals: true\n", "  equals: true\n  <<: {problem: x}\n"),
+        "  <<:",
+        "merge key <<: not allowed in rule files",
+    ),
+    Bad(
+        "nested too deeply",
+        replace("  equals: true\n", "  equals: " + "[" * 70 + "]" * 70 + "\n"),
+        "  equals: [[",
+        "nested deeper than 64 levels",
+    ),
+    Bad(
+        "integer too long for Python",
+        replace("  equals: true\n", "  equals: " + "9" * 5000 + "\n"),
+        "  equals: 999",
+        "invalid value: Exceeds the limit (4300 digits) for integer string conversion",
+    ),
+    Bad(
+        "impossible date",
+        replace("  equals: true\n", "  equals: 2026-13-45\n"),
+        "  equals: 2026",
+        "invalid value: month must be in 1..12",
+    ),
+    Bad(
         "id is not the file name",
         lambda text: text,
         "id: TEST001",
@@ -291,3 +334,66 @@ def test_title_starting_with_ensure(tmp_path: Path, title: str) -> None:
 def test_a_title_merely_containing_ensure_loads(tmp_path: Path) -> None:
     text = VALID.replace("title: Interface", "title: Ensured interface")
     assert load_rule_file(write(tmp_path, "TEST001.yaml", text)).spec.title.startswith("Ensured")
+
+
+BILLION_LAUGHS = "\n".join(
+    [
+        'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+        *(f"{chr(98 + i)}: &{chr(98 + i)} [{','.join([f'*{chr(97 + i)}'] * 9)}]" for i in range(8)),
+    ]
+)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
+    """1 KB of nested aliases in `check:` would expand to 9**9 strings (past 4 GB) when validated."""
+    text = VALID.replace("check:\n", "check:\n  " + BILLION_LAUGHS.replace("\n", "\n  ") + "\n", 1)
+    path = write(tmp_path, "TEST001.yaml", text)
+    assert len(text.encode()) < 2048
+    started = time.perf_counter()
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_file(path)
+    assert time.perf_counter() - started < 1.0
+    assert raised.value.message == (
+        f"{path}:{line_of(text, '  a: &a')}: anchor &a: anchors are not allowed in rule files; write the value out"
+    )
+
+
+def test_an_alias_without_an_anchor_in_the_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "TEST001.yaml", VALID.replace("severity: high", "severity: *level"))
+    with pytest.raises(RuleFileError, match=r"TEST001.yaml:4: (alias \*level: aliases are not allowed|invalid YAML)"):
+        load_rule_file(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "detail"),
+    [
+        (VALID.replace("title: ", "title: Caf\xe9 ").encode("latin-1"), 3, "not UTF-8 text (byte 0xe9)"),
+        (VALID.encode("utf-16"), 1, "UTF-16 text (byte-order mark); save the file as UTF-8"),
+        (b"\xfe\xff" + VALID.encode("utf-16-be"), 1, "UTF-16 text (byte-order mark)"),
+        (VALID.encode("utf-32"), 1, "UTF-32 text (byte-order mark)"),
+        (b"id: TEST001\n" + bytes(range(256)), 3, "not UTF-8 text (byte 0x80)"),
+        (b"id: TEST001\nname: \x00\x01\x02\n", 2, "binary data (a NUL byte), not a YAML rule file"),
+        (b"id: TEST001\nname: ok\ntitle: \x1b[2J\n", 3, "invalid YAML: unacceptable character #x001b"),
+    ],
+    ids=["latin-1", "utf-16-le-bom", "utf-16-be-bom", "utf-32-bom", "binary", "nul", "escape-character"],
+)
+def test_a_rule_file_that_is_not_utf8_yaml_text_names_its_line(
+    tmp_path: Path, content: bytes, line: int, detail: str
+) -> None:
+    path = tmp_path / "TEST001.yaml"
+    path.write_bytes(content)
+    with pytest.raises(RuleFileError) as raised:
+        load_rule_file(path)
+    assert raised.value.message.startswith(f"{path}:{line}: {detail}"), raised.value.message
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "TEST001.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + VALID.encode())
+    assert load_rule_file(path).id == "TEST001"
+
+
+def test_a_huge_rule_file_is_refused_without_parsing_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "TEST001.yaml", VALID + "#" * (1024 * 1024))
+    with pytest.raises(RuleFileError, match=r"TEST001.yaml: larger than 1024 KiB; a rule file is one short rule$"):
+        load_rule_file(path)

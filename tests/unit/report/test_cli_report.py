@@ -158,3 +158,25 @@ def test_scan_writes_several_format_output_pairs(tmp_path: Path) -> None:
     assert_valid_sarif(doc)
     assert doc["runs"][0]["automationDetails"]["id"] == "vpce-scan/demo/111122223333/eu-west-1/"
     assert "### Failing findings (17)" in md_path.read_text()
+
+
+TERMINAL_HOSTILE = "evil\x1b]0;pwned\x07\x1b[2J\r\x9b31m\u202eeulav\u061c\u200e\u2066"
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_report_from_a_hostile_file_prints_no_control_character(
+    tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The header (tool, accounts, regions, source) and every result field come from the file."""
+    hostile = TERMINAL_HOSTILE
+    findings = [result(rule_id=hostile, rule_name=hostile, account=hostile, region=hostile, resource_id=hostile)]
+    saved = scan_result(findings, accounts=[hostile], regions=[hostile], source=hostile, errors=[collection_error()])
+    saved = saved.model_copy(update={"tool": saved.tool.model_copy(update={"name": hostile, "version": hostile})})
+    path = tmp_path / "hostile.json"
+    path.write_text(saved.model_dump_json())
+    assert main(["report", "--from", str(path), "--format", fmt]) == EXIT_FINDINGS
+    out = capsys.readouterr().out
+    assert not set(out) & set("\x1b\x07\r\x9b\u202e\u061c\u200e\u2066"), out
+    header = next(line for line in out.splitlines() if "source" in line)
+    assert header.count("pwned") == 5, header  # tool name and version, account, region, source
+    assert "\\u061c" in header

@@ -95,6 +95,7 @@ def test_json_override_and_traffic_only_override_keep_the_note(tmp_path: Path) -
         ("- 0.01\n", "prices.yaml: (top level): expected a mapping of price keys, got list"),
         ("nat_gateway_per_hour: [\n", "prices.yaml:2: invalid YAML/JSON:"),
         ("nat_gateway_per_hour: -1\nnat_gateway_per_gb: -1\n", "(and 1 more)"),
+        ("nat_gateway_per_gb: " + "[" * 5000 + "]" * 5000 + "\n", "prices.yaml: invalid YAML/JSON: nested too deeply"),
     ],
 )
 def test_bad_override_is_a_one_line_usage_error(tmp_path: Path, text: str, message: str) -> None:

@@ -140,3 +140,21 @@ def test_output_stays_under_the_step_summary_limit(monkeypatch: pytest.MonkeyPat
     shown = len(re.findall(r"^#### ", text, flags=re.M))
     assert 0 < shown < 100
     assert f"_{100 - shown} more failing findings not shown: GitHub step summaries are limited to 1 MiB." in text
+
+
+def test_bidi_and_invisible_characters_are_made_visible_everywhere() -> None:
+    """GitHub renders bidi controls: U+202E would show `exe.txt` for `txt.exe`, U+061C and the isolates
+    reorder text too; none may reach the summary raw, in prose, the header or a code block."""
+    hostile = "txt\u202eexe.\u061c\u200e\u200f\u2066\u2069\u202a\U000e0041"
+    scan = scan_result(
+        [result(message=hostile, resource_id=hostile, remediation=[f"aws ecs x --cluster {hostile}"])],
+        accounts=[hostile],
+        regions=[hostile],
+        source=hostile,
+        errors=[collection_error(message=hostile, resource_id=hostile)],
+    )
+    scan = scan.model_copy(update={"tool": scan.tool.model_copy(update={"name": hostile, "version": hostile})})
+    text = render_markdown(scan)
+    assert not set(text) & set(hostile) - set("txe."), [c for c in text if c in hostile and c not in "txe."]
+    assert "txt\\\\u202eexe\\.\\\\u061c\\\\u200e" in text  # prose: the escape's backslash escaped too
+    assert "--cluster txt\\u202eexe.\\u061c\\u200e" in text  # code block: literal

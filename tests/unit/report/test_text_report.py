@@ -86,3 +86,31 @@ def test_collection_errors_come_first() -> None:
     text = render_text(_result([_fail("m")], [error]))
     assert text.index("Collection errors (1)") < text.index("VPCE006")
     assert "eu-west-1 ec2:DescribeVpcs: AccessDenied; grant ec2:DescribeVpcs" in text
+
+
+BIDI = "\u202eeulav\u202c\u061c\u200e\u200f\u2066x\u2069\u202a\u202b\u202d"
+
+
+def test_the_header_and_rule_names_are_escaped() -> None:
+    """`report --from` renders a file anyone could have written: tool, accounts, regions, source, rule id
+    and name are attacker-controlled too."""
+    hostile = HOSTILE + BIDI
+    fail = _fail("m").model_copy(update={"rule_id": hostile, "rule_name": hostile, "account": hostile})
+    result = _result([fail]).model_copy(
+        update={
+            "tool": ToolInfo(name=hostile, version=hostile),
+            "scan": ScanInfo(
+                accounts=[hostile],
+                regions=[hostile],
+                source=hostile,
+                started_at=datetime(2026, 1, 1, tzinfo=UTC),
+                finished_at=datetime(2026, 1, 1, tzinfo=UTC),
+            ),
+        }
+    )
+    text = render_text(result)
+    for char in "\x1b\r\x07\u202e\u202c\u061c\u200e\u200f\u2066\u2069\u202a\u202b\u202d":
+        assert char not in text, repr(char)
+    header = text.splitlines()[0]
+    assert header.count("evil\\x1b[2J\\x1b]0;pwned\\x07\\x0d\\u202eoverride\\u202eeulav\\u202c\\u061c") == 5
+    assert "\\u061c\\u200e\\u200f\\u2066x\\u2069" in text.split("\n", 1)[1]  # the rule id, name and account
