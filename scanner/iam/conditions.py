@@ -269,7 +269,10 @@ _OPERATORS: dict[str, tuple[Comparator, bool, bool]] = {
     "datelessthanequals": (_date(compare.le), False, False),
     "dategreaterthan": (_date(compare.gt), False, False),
     "dategreaterthanequals": (_date(compare.ge), False, False),
-    "bool": (_bool_equals, False, True),
+    # Policy variables are substituted "in string comparisons in the Condition element" (IAM User Guide,
+    # "IAM policy elements: Variables and tags") and by the ARN operators, never by Bool, Numeric, Date,
+    # Binary or IP operators: there `${...}` is compared as literal text.
+    "bool": (_bool_equals, False, False),
     "binaryequals": (_string_equals, False, False),
     "ipaddress": (_ip_in, False, False),
     "notipaddress": (_ip_in, True, False),

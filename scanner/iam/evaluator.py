@@ -27,7 +27,7 @@ from scanner.iam.truth import Truth, all_of, any_of, either
 
 def evaluate_request(request: Request, policies: PolicySet) -> Evaluation:
     """The decision for `request` under `policies`, with the statements and unknown keys behind it."""
-    run = _Run(request)
+    run = _Run(request, has_permissions_boundary=policies.permissions_boundary is not None)
     return run.decide(_gates(run, policies))
 
 
@@ -139,8 +139,9 @@ def _statement_ref(
 class _Run:
     """State of one evaluation: Deny statements are gathered from every layer as they are met."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, *, has_permissions_boundary: bool) -> None:
         self.request = request
+        self.has_permissions_boundary = has_permissions_boundary
         self.context = request.effective_context
         self.deny = Truth.FALSE
         self.denying: list[StatementRef] = []
@@ -171,6 +172,7 @@ class _Run:
                     context,
                     resolve_variables=resolve_variables,
                     names_principals=names_principals,
+                    has_permissions_boundary=self.has_permissions_boundary,
                 )
                 if match.truth is Truth.FALSE:
                     continue

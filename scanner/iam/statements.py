@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from scanner.iam.conditions import evaluate_conditions
 from scanner.iam.documents import Statement
-from scanner.iam.matching import arn_matches, resource_matcher
+from scanner.iam.matching import resource_matcher, resource_pattern_matches
 from scanner.iam.principals import PrincipalMatch, match_statement_principal
 from scanner.iam.request import KeyState, Request, RequestContext
 from scanner.iam.truth import Truth
-from scanner.iam.variables import Unresolved, has_variables, resolve
+from scanner.iam.variables import Unresolved, has_variables, resolve_resource
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,12 +33,19 @@ def match_statement(
     *,
     resolve_variables: bool,
     names_principals: bool,
+    has_permissions_boundary: bool = False,
 ) -> StatementMatch:
-    """Whether `statement` applies. `names_principals` is True for resource, key and endpoint policies."""
+    """Whether `statement` applies. `names_principals` is True for resource, key and endpoint policies;
+    `has_permissions_boundary` says whether the caller has one (a NotPrincipal Deny then always applies)."""
     if not action_applies(statement, request.action):
         return DOES_NOT_APPLY
     return match_covering_statement(
-        statement, request, context, resolve_variables=resolve_variables, names_principals=names_principals
+        statement,
+        request,
+        context,
+        resolve_variables=resolve_variables,
+        names_principals=names_principals,
+        has_permissions_boundary=has_permissions_boundary,
     )
 
 
@@ -49,15 +56,23 @@ def match_covering_statement(
     *,
     resolve_variables: bool,
     names_principals: bool,
+    has_permissions_boundary: bool = False,
 ) -> StatementMatch:
     """`match_statement` for a statement already known to cover the request's action (the evaluator
     takes its statements from `PolicyDocument.statements_for`, which tested the action once per document)."""
-    principal = PrincipalMatch.ATTACHED
+    principal, principal_truth = PrincipalMatch.ATTACHED, Truth.TRUE
+    principal_keys: tuple[str, ...] = ()
     if names_principals:
-        principal = match_statement_principal(statement, request.principal_arn, request.principal_account)
+        principal, principal_truth, principal_keys = match_statement_principal(
+            statement,
+            request.principal_arn,
+            request.principal_account,
+            context,
+            has_permissions_boundary=has_permissions_boundary,
+        )
         if principal is PrincipalMatch.NONE:
             return DOES_NOT_APPLY
-    if statement.is_unconditional:
+    if statement.is_unconditional and principal_truth is Truth.TRUE:
         return _APPLIES[principal]  # `Resource: "*"` and no Condition: what _resource_applies would find
     resource_truth, resource_keys = _resource_applies(statement, request.resource, context, resolve_variables)
     if resource_truth is Truth.FALSE:
@@ -65,12 +80,12 @@ def match_covering_statement(
     conditions = evaluate_conditions(statement.conditions, context, resolve_variables=resolve_variables)
     if conditions.truth is Truth.FALSE:
         return DOES_NOT_APPLY
-    if resource_truth is Truth.TRUE and conditions.truth is Truth.TRUE:
+    if principal_truth is Truth.TRUE and resource_truth is Truth.TRUE and conditions.truth is Truth.TRUE:
         return _APPLIES[principal]
     return StatementMatch(
         Truth.UNKNOWN,
         principal,
-        unknown_keys=resource_keys + conditions.unknown_keys,
+        unknown_keys=principal_keys + resource_keys + conditions.unknown_keys,
         unsupported_operators=conditions.unsupported_operators,
     )
 
@@ -94,7 +109,7 @@ def _resource_applies(
     for pattern in patterns:
         # The request resource `*` is covered only by `*`, whatever a pattern's variables resolve to.
         if resolve_variables and resource != "*" and has_variables(pattern):
-            resolved = resolve(pattern, context)
+            resolved = resolve_resource(pattern, context)
             if isinstance(resolved, Unresolved):
                 if resolved.state is KeyState.UNKNOWN:
                     unknown_keys.append(resolved.key)
@@ -102,7 +117,7 @@ def _resource_applies(
                 if is_negated:
                     return Truth.FALSE, ()
                 continue
-            matched = arn_matches(resolved, resource)
+            matched = resource_pattern_matches(resolved, resource)
         else:
             matched = resource_matcher(pattern)(resource)
         if matched:

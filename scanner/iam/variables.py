@@ -2,9 +2,15 @@
 `${?}`, `${$}`.
 
 Variables are substituted only in documents of Version 2012-10-17; elsewhere they are literal text (the
-caller decides). A substituted value is literal: a `*` inside a tag value never acts as a wildcard. A
-variable whose key is unknown leaves the pattern unknown; one whose key is known to be absent (and has no
-default) makes the statement invalid, which AWS treats as "does not apply".
+caller decides). In a Resource entry they are substituted only in the resource part of the ARN, after the
+fifth colon (IAM User Guide, "IAM policy elements: Variables and tags", Where you can use policy
+variables: "You can't use a variable to replace parts of the ARN before the fifth colon, such as the
+service or account"); before it, `${...}` is literal text. In a Condition they are substituted only by
+the string and ARN operators (`conditions.py` decides).
+
+A substituted value is literal: a `*` inside a tag value never acts as a wildcard. A variable whose key is
+unknown leaves the pattern unknown; one whose key is known to be absent (and has no default) makes the
+statement invalid, which AWS treats as "does not apply".
 """
 
 from __future__ import annotations
@@ -79,6 +85,30 @@ def _placeholder(body: str) -> Variable | Escaped:
     if with_default:
         return Variable(key=with_default.group(1), default=with_default.group(2))
     return Variable(key=body.strip())
+
+
+def resolve_resource(text: str, context: RequestContext) -> Pattern | Unresolved:
+    """Substitute the variables of a Resource/NotResource entry, in its resource part only."""
+    split = _resource_part_start(text)
+    if split is None:
+        return literal_pattern(text)  # no resource part: nothing is substituted
+    prefix, resource_part = text[:split], text[split:]
+    if not has_variables(resource_part):
+        return literal_pattern(text)
+    resolved = resolve(resource_part, context)
+    if isinstance(resolved, Unresolved):
+        return resolved
+    return ((prefix, True), *resolved) if prefix else resolved
+
+
+def _resource_part_start(text: str) -> int | None:
+    """The index just after the fifth colon of `text`, or None when it has fewer than five."""
+    position = -1
+    for _ in range(5):
+        position = text.find(":", position + 1)
+        if position < 0:
+            return None
+    return position + 1
 
 
 def resolve(text: str, context: RequestContext) -> Pattern | Unresolved:

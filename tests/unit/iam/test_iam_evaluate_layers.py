@@ -170,11 +170,20 @@ BOUNDARY_CASES = [
         "resource-policy-deny-not-principal-spares-role",
         PolicySet(
             [SECRET_GRANT],
-            permissions_boundary=SECRETS_BOUNDARY,
             resource_policy=same_account_secret_policy(deny(GET_SECRET, "*", not_principal={"AWS": [ROLE, ROOT]})),
         ),
         request(GET_SECRET, SECRET),
         ALLOWED,
+    ),
+    Case(
+        "resource-policy-deny-not-principal-always-denies-a-role-with-a-boundary",
+        PolicySet(
+            [SECRET_GRANT],
+            permissions_boundary=SECRETS_BOUNDARY,
+            resource_policy=same_account_secret_policy(deny(GET_SECRET, "*", not_principal={"AWS": [ROLE, ROOT]})),
+        ),
+        request(GET_SECRET, SECRET),
+        EXPLICIT,
     ),
     Case(
         "resource-policy-deny-not-principal-hits-others",

@@ -77,10 +77,31 @@ RESOURCE_CASES = [
     ("dot-is-literal", "arn:aws:s3:::a.b", "arn:aws:s3:::axb", False),
     ("brackets-and-dollar-are-literal", "arn:aws:s3:::x[1]$(y)", "arn:aws:s3:::x[1]$(y)", True),
     ("brackets-are-not-a-class", "arn:aws:s3:::x[1]", "arn:aws:s3:::x1", False),
+    # A `*` ending a segment may match across colons (IAM User Guide, Resource element, "If the * wildcard
+    # is the last character of a resource ARN segment, it can expand to match beyond the colon boundaries");
+    # any other `*` in the first five segments stays within its segment.
     (
-        "region-star-does-not-swallow-account",
+        "segment-final-region-star-spans-the-account",
         "arn:aws:secretsmanager:*:secret:prod-*",
         "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod-db",
+        True,
+    ),
+    (
+        "mid-segment-region-star-does-not-swallow-account",
+        "arn:aws:secretsmanager:us-*1:secret:prod-*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:prod-db",
+        False,
+    ),
+    (
+        "mid-segment-star-stays-in-its-segment",
+        "arn:aws:ecr:us-*-1:1:repository/app",
+        "arn:aws:ecr:us-east:2-1:1:repository/app",
+        False,
+    ),
+    (
+        "segment-final-star-still-needs-the-rest",
+        "arn:aws:secretsmanager:*:secret:prod-*",
+        "arn:aws:secretsmanager:us-east-1:111122223333:secret:staging-db",
         False,
     ),
     (
@@ -101,8 +122,15 @@ RESOURCE_CASES = [
         "arn:aws:logs:us-east-1:1:log-group:app:log-stream:x/y",
         True,
     ),
-    ("fewer-than-six-segments-never-match", "arn:aws:s3:*", "arn:aws:s3:::bucket", False),
-    ("arn-star-never-matches", "arn:*", "arn:aws:s3:::bucket", False),
+    # Fewer than six segments: a trailing `*` ends its segment and spans the rest; without one, no match.
+    ("short-trailing-star-spans-the-rest", "arn:aws:s3:*", "arn:aws:s3:::bucket", True),
+    ("short-trailing-star-spans-the-resource", "arn:aws:secretsmanager:*", SECRET_NAME, True),
+    ("short-trailing-star-other-service", "arn:aws:s3:*", SECRET_NAME, False),
+    ("short-trailing-star-after-text", "arn:aws:secretsmanager:us-*", SECRET_NAME, True),
+    ("short-trailing-star-region-mismatch", "arn:aws:secretsmanager:eu-*", SECRET_NAME, False),
+    ("arn-star-matches-every-arn", "arn:*", "arn:aws:s3:::bucket", True),
+    ("short-without-star-never-matches", "arn:aws:s3", "arn:aws:s3:::bucket", False),
+    ("short-trailing-star-not-request-star", "arn:*", "*", False),
     ("lone-star-matches-everything", "*", "arn:aws:s3:::bucket", True),
     ("service-mismatch", "arn:aws:ssm:*:*:*", "arn:aws:secretsmanager:us-east-1:1:secret:x", False),
     # §6.6 the secret suffix: "-" and six random characters
@@ -155,6 +183,9 @@ SHORTCUT_PATTERNS = [
     "arn:aws:ecr:us-east-?:1:repository/app",
     "arn:aws:ecr:us-east-1:*",
     "arn:aws:ecr:*:1:repository/*",
+    "arn:aws:s3:*",
+    "arn:aws:ecr:us-*",
+    "arn:*",
     "bucket",
 ]
 SHORTCUT_VALUES = [
@@ -178,7 +209,7 @@ SHORTCUT_VALUES = [
 def reference_match(pattern: str, value: str) -> bool:
     if pattern.strip("*") == "":
         return True
-    regex = compile_glob(((pattern, True),), arn=True)
+    regex = compile_glob(((pattern, True),), arn=True, resource_element=True)
     return regex is not None and regex.fullmatch(value) is not None
 
 
