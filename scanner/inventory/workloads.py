@@ -77,6 +77,22 @@ class Workload:
         subnets = self.subnets
         return subnets[0].vpc_id if subnets else None
 
+    # Display views (HTML cards, the cost panel): what was collected, never raising. Verdicts use the
+    # strict properties above, which tell "gone" from "could not be read".
+    @property
+    def listed_subnets(self) -> list[Subnet]:
+        return [self.inventory.subnet_by_id[s] for s in self.subnet_ids if s in self.inventory.subnet_by_id]
+
+    @property
+    def listed_route_tables(self) -> dict[str, str | None]:
+        """Subnet id -> its route table id, None where unknown."""
+        try:
+            return {
+                p.subnet.subnet_id: p.route_table.route_table_id if p.route_table else None for p in self.subnet_paths
+            }
+        except MissingData:
+            return {}
+
     def vpc_id_or_none(self) -> str | None:
         """The VPC id, or None when unknown for any reason (for names and hints, never for verdicts)."""
         try:
