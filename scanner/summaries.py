@@ -38,7 +38,7 @@ def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
                     for s in w.listed_subnets
                 ],
                 security_group_ids=w.security_group_ids,
-                assign_public_ip=w.assign_public_ip,
+                assign_public_ip=w.public_ip_setting,
                 task_definition_arn=w.task_definition_arn,
                 execution_role=w.execution_role,
                 needs=[
@@ -56,7 +56,7 @@ def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
                             }
                         ),
                     )
-                    for b in w.bound_needs
+                    for b in w.bound
                 ],
             )
         )
@@ -72,7 +72,7 @@ def vpc_summaries(context: ScanContext) -> list[VpcSummary]:
                 workloads = [w for w in in_region if w.vpc_id_or_none() == vpc.vpc_id]
                 if not workloads:
                     continue
-                missing = sorted({b.need.service_name for w in workloads for b in w.bound_needs if b.endpoint is None})
+                missing = sorted({b.need.service_name for w in workloads for b in w.bound if b.endpoint is None})
                 subnets = region.subnet_by_id
                 summaries.append(
                     VpcSummary(

@@ -142,7 +142,6 @@ def workload_vars(w: Workload) -> Vars:
         "subnet_ids": " ".join(w.subnet_ids),
         "security_group_ids": " ".join(groups),
         "security_group_id": groups[0] if groups else "",
-        "assign_public_ip": w.assign_public_ip,
         "task_definition_arn": w.task_definition_arn,
         "execution_role": w.execution_role or "",
         "security_group_ids_csv": ",".join(groups),
@@ -150,6 +149,7 @@ def workload_vars(w: Workload) -> Vars:
     }
     lazy: dict[str, Callable[[], str]] = {
         "vpc_id": lambda: w.vpc_id or "",
+        "assign_public_ip": lambda: w.assign_public_ip,
         "subnet_ids_one_per_az": lambda: " ".join(_one_subnet_per_az(w.subnets)),
         "availability_zones": lambda: " ".join(w.availability_zones),
         "network_configuration": lambda: _network_configuration(w),
@@ -199,9 +199,10 @@ def _workloads(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
 def _undecidable(ctx: ScanContext, what: str) -> Iterator[tuple[object, SubjectInfo]]:
     """Workloads whose needs or images cannot be derived (task definition unknown): one ERROR each."""
     for w in ctx.workloads:
-        if w.task_definition is None:
+        if w.definition_unknown is not None:
             info = _workload_info(w)
             info.qualifier = f"{w.id}/{what}"
+            info.unresolved.append(w.definition_unknown)
             yield w, info
 
 

@@ -47,7 +47,9 @@ class Workload:
     cluster_arn: str
     subnet_ids: list[str]
     security_group_ids: list[str]
-    assign_public_ip: str
+    # ENABLED/DISABLED as configured (a service) or seen on the task ENIs (a task family); read it through
+    # `assign_public_ip`, which raises when an ENI could not be read.
+    public_ip_setting: str
     exec_enabled: bool
     task_definition_arn: str
     task_definition: TaskDefinition | None
@@ -57,8 +59,31 @@ class Workload:
     needs: list[Need] = field(default_factory=list)
     images: list[ContainerImage] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
-    # The needs bound to their endpoints; filled by `workload_needs`.
-    bound_needs: list[WorkloadNeed] = field(default_factory=list, repr=False)
+    # Why the task definition is unknown (a failed DescribeTaskDefinition, or it is gone): everything
+    # derived from it (needs, images, the execution role's calls) is unknown, the network is not.
+    definition_unknown: str | None = None
+    # Task ENIs that could not be read (a task family): its security groups and public IP are unknown.
+    interfaces_unknown: list[str] = field(default_factory=list)
+    # The needs bound to their endpoints; filled by `workload_needs`. Read `bound_needs` for verdicts.
+    bound: list[WorkloadNeed] = field(default_factory=list, repr=False)
+
+    @property
+    def bound_needs(self) -> list[WorkloadNeed]:
+        self.require_definition()
+        return self.bound
+
+    def require_definition(self) -> None:
+        if self.definition_unknown is not None:
+            raise MissingData(self.definition_unknown)
+
+    def require_interfaces(self) -> None:
+        if self.interfaces_unknown:
+            raise MissingData("; ".join(self.interfaces_unknown))
+
+    @property
+    def assign_public_ip(self) -> str:
+        self.require_interfaces()
+        return self.public_ip_setting
 
     @cached_property
     def gaps(self) -> Gaps:
@@ -332,8 +357,8 @@ def _maybe_used(workload: Workload) -> Iterator[tuple[VpcEndpoint, str]]:
         for endpoint in workload.inventory.vpc_endpoints:
             yield endpoint, f"whether {workload.name} uses it is unknown: {exc}"
         return
-    if workload.task_definition is None and vpc_id is not None:
-        why = next((u for u in workload.unresolved if "task definition" in u), "its task definition is unknown")
+    why = workload.definition_unknown
+    if why is not None and vpc_id is not None:
         for endpoint in workload.inventory.endpoints_by_vpc.get(vpc_id, []):
             yield endpoint, f"whether {workload.name} uses it is unknown: {why}"
 
@@ -384,7 +409,7 @@ def _region_workloads(
             cluster_arn=service.cluster_arn,
             subnet_ids=list(awsvpc.subnets) if awsvpc else [],
             security_group_ids=list(awsvpc.security_groups) if awsvpc else [],
-            assign_public_ip=awsvpc.assign_public_ip if awsvpc else "DISABLED",
+            public_ip_setting=awsvpc.assign_public_ip if awsvpc else "DISABLED",
             exec_enabled=service.enable_execute_command,
             task_definition_arn=service.task_definition,
             task_definition=region.task_definition_by_arn.get(service.task_definition),
@@ -411,7 +436,7 @@ def _task_family_workloads(
         latest = max(tasks, key=lambda t: int(t.task_definition_arn.rsplit(":", 1)[-1] or 0))
         subnet_ids: list[str] = []
         group_ids: list[str] = []
-        unresolved: list[str] = []
+        unknown: list[str] = []
         public_ip = False
         for task in tasks:
             subnet_id = task.eni_detail("subnetId")
@@ -422,7 +447,9 @@ def _task_family_workloads(
             if eni is None:
                 failed = account.gaps(region.region).for_id("ec2:DescribeNetworkInterfaces", eni_id or "")
                 why = f"could not be read: {failed.describe()}" if failed else "not in inventory"
-                unresolved.append(f"network interface {eni_id} of task {task.task_arn} {why}")
+                # The task's subnet is known (its attachment); its groups and public IP are not. An ENI
+                # that is simply gone (the task stopped since) is the same unknown to the checks.
+                unknown.append(f"network interface {eni_id} of task {task.task_arn} {why}")
                 continue
             group_ids.extend(g.group_id for g in eni.groups if g.group_id not in group_ids)
             public_ip = public_ip or eni.has_public_ip
@@ -437,14 +464,14 @@ def _task_family_workloads(
             cluster_arn=cluster_arn,
             subnet_ids=subnet_ids,
             security_group_ids=group_ids,
-            assign_public_ip="ENABLED" if public_ip else "DISABLED",
+            public_ip_setting="ENABLED" if public_ip else "DISABLED",
             exec_enabled=any(t.enable_execute_command for t in tasks),
             task_definition_arn=latest.task_definition_arn,
             task_definition=region.task_definition_by_arn.get(latest.task_definition_arn),
             execution_role=None,
             inventory=region,
             account_inventory=account,
-            unresolved=unresolved,
+            interfaces_unknown=unknown,
         )
         yield _complete(workload, baseline)
 
@@ -461,11 +488,10 @@ def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
     if task_definition is None:
         failed = gaps.for_id("ecs:DescribeTaskDefinition", workload.task_definition_arn)
         if failed is not None:
-            workload.unresolved.append(
-                f"task definition {workload.task_definition_arn} could not be read: {failed.describe()}"
-            )
+            why = f"task definition {workload.task_definition_arn} could not be read: {failed.describe()}"
         else:
-            workload.unresolved.append(f"task definition {workload.task_definition_arn} not in inventory")
+            why = f"task definition {workload.task_definition_arn} not in inventory"
+        workload.definition_unknown = why
         return workload
     workload.execution_role = task_definition.execution_role_arn
     workload.needs = derive_needs(task_definition, workload.region, baseline, workload.exec_enabled)
@@ -520,5 +546,5 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
         for w, n, e, c, why in pairs
     ]
     for workload in workloads:
-        workload.bound_needs = [b for b in bound if b.workload is workload]
+        workload.bound = [b for b in bound if b.workload is workload]
     return bound

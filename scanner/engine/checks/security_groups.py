@@ -81,6 +81,7 @@ def check_sg_ingress_only(spec: SgIngressOnlyCheck, subject: object, ctx: CheckC
 
     problems: list[Problem] = []
     for workload in subject.workloads:
+        workload.require_interfaces()
         workload_ids = {g.group_id for g in _groups(workload.security_group_ids, region, gaps, workload.name)}
         # Only a rule this check would keep counts: admitting through a rule that the fix revokes
         # (a CIDR, all traffic, a port range) would leave the tasks cut off after the fix.
@@ -151,6 +152,7 @@ def check_sg_egress_allows(spec: SgEgressAllowsCheck, subject: object, ctx: Chec
     if endpoint is None:
         raise IncompleteData("no endpoint to check")
     workload = subject.workload
+    workload.require_interfaces()
     groups = _groups(workload.security_group_ids, workload.inventory, workload.gaps, workload.name)
     covering = [p for g in groups for p in g.ip_permissions_egress if p.covers_tcp_port(spec.port)]
     cidrs = [r.cidr_ip for p in covering for r in p.ip_ranges]
