@@ -21,7 +21,9 @@ WORKLOAD_ACTIONS = (
     "ecs:ListTasks",
     "ecs:DescribeTasks",
 )
-WORKLOAD_DATA_ACTIONS = ("ecs:DescribeTaskDefinition", "ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces")
+# Failures of these on one of a workload's own resources (a subnet id) leave it undecided. The task
+# definition and the task ENIs are judged where they are read (Workload.require_definition, .require_interfaces).
+WORKLOAD_DATA_ACTIONS = ("ec2:DescribeSubnets",)
 
 
 @dataclass(frozen=True)

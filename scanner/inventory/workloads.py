@@ -99,7 +99,15 @@ class Workload:
 
     @cached_property
     def vpc_id(self) -> str | None:
-        subnets = self.subnets
+        try:
+            subnets = self.subnets
+        except MissingData:
+            # Subnets unreadable: the task's security groups belong to the same VPC (AWS requires it
+            # for an awsvpc ENI), so they tell the VPC when they were read.
+            in_groups = {g.vpc_id for g in self.inventory.sg_by_id.values() if g.group_id in self.security_group_ids}
+            if len(in_groups - {""}) == 1:
+                return next(iter(in_groups - {""}))
+            raise
         return subnets[0].vpc_id if subnets else None
 
     # Display views (HTML cards, the cost panel): what was collected, never raising. Verdicts use the

@@ -161,17 +161,35 @@ def endpoint_results(s: Scenario) -> dict[tuple[str, str], Status]:
     return {(r.rule_id, r.resource_id): r.status for r in scan(s) if r.rule_id in ENDPOINT_RULES}
 
 
-def test_undescribed_subnets_keep_every_endpoint_result_as_error() -> None:
-    """Before: VPCE002/003/004 emitted nothing for the endpoints in use (9 results vanished here)."""
+def test_undescribed_subnets_keep_every_endpoint_result() -> None:
+    """Before: VPCE002/003/004 emitted nothing for the endpoints in use (13 results vanished here). The
+    task's security groups tell its VPC, so its endpoints are known: only AZ/route coverage (VPCE003)
+    reads the subnets."""
     complete = endpoint_results(Scenario.compliant())
     s = Scenario.compliant()
     s.data["subnets"] = []
     s.error("ec2", "DescribeSubnets")
     found = endpoint_results(s)
     assert found.keys() == complete.keys()
+    assert found == {k: Status.ERROR if k[0] == "VPCE003" else Status.PASS for k in complete}
+    vpce003 = [r for r in scan(s) if r.rule_id == "VPCE003"]
+    assert all("ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets" in r.message for r in vpce003)
+
+
+def test_undescribed_subnets_and_groups_keep_every_endpoint_result_as_error() -> None:
+    """Neither subnets nor groups tell the workload's VPC: every endpoint of the region may be in use."""
+    complete = endpoint_results(Scenario.compliant())
+    s = Scenario.compliant()
+    s.data["subnets"] = []
+    s.data["security_groups"] = []
+    s.error("ec2", "DescribeSubnets")
+    s.error("ec2", "DescribeSecurityGroups")
+    found = endpoint_results(s)
+    assert found.keys() == complete.keys()
     assert set(found.values()) == {Status.ERROR}
     vpce002 = [r for r in scan(s) if r.rule_id == "VPCE002"]
-    assert all("ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets" in r.message for r in vpce002)
+    assert all("whether api uses it is unknown" in r.message for r in vpce002)
+    assert all("grant ec2:DescribeSubnets" in r.message for r in vpce002)
 
 
 def test_an_undescribed_task_definition_keeps_every_endpoint_result_as_error() -> None:
