@@ -114,6 +114,10 @@ class RegionInventory(_Root):
         found = self.vpc_by_id.get(vpc_id)
         if found is None:
             _raise_missing(gaps, "ec2:DescribeVpcs", vpc_id, f"VPC {vpc_id}")
+        elif found.enable_dns_support is None or found.enable_dns_hostnames is None:
+            # The collector reads the DNS attributes of the VPCs that its workloads' subnets are in:
+            # without the subnets they were never asked for.
+            gaps.require_listing("ec2:DescribeSubnets", f"the DNS attributes of {vpc_id}")
         return found
 
     def complete_prefix_list(self, name: str, gaps: Gaps) -> PrefixList | None:

@@ -296,3 +296,16 @@ def test_a_partial_nacl_listing_is_error() -> None:
     s.error("ec2", "DescribeNetworkAcls", "InternalError")
     statuses = {r.status for r in run("VPCE009", s)}
     assert statuses == {Status.ERROR}
+
+
+def test_dns_attributes_never_asked_for_name_the_subnet_failure() -> None:
+    """The collector asks for the DNS attributes of the VPCs its workloads' subnets are in: with the
+    subnets unreadable they were never asked for, and VPCE002 says why instead of "unknown"."""
+    s = Scenario.compliant()
+    s.data["subnets"] = []
+    for vpc in s.data["vpcs"]:
+        del vpc["EnableDnsSupport"], vpc["EnableDnsHostnames"]
+    s.error("ec2", "DescribeSubnets")
+    results = [r for r in scan(s) if r.rule_id == "VPCE002"]
+    assert results and {r.status for r in results} == {Status.ERROR}
+    assert all("the DNS attributes of vpc-app is unknown: eu-west-1 ec2:DescribeSubnets" in r.message for r in results)
