@@ -174,18 +174,11 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
     for subject, info in SUBJECT_TYPES[spec.resource].enumerate(context):
         ctx = CheckContext(context.params, info.vars)
         severity = spec.severity
-
         try:
-            # Unresolved references first: such a subject (a workload without its task definition)
-            # cannot even be asked the rule's questions.
+            # Unresolved references first: such a subject (a workload whose subnet is gone, the needs of
+            # a workload without its task definition) cannot even be asked the rule's questions.
             if info.unresolved:
-                results.append(
-                    factory.incomplete(
-                        info,
-                        severity,
-                        _with_errors(errors, actions, info, info.unresolved),
-                    )
-                )
+                results.append(factory.incomplete(info, severity, _with_errors(errors, actions, info, info.unresolved)))
                 continue
             # A rule that definitely does not apply stays silent, whatever else is missing.
             applies = all_hold(spec.where, subject, ctx)

@@ -127,7 +127,7 @@ class RegionInventory(_Root):
         if found is None:
             _raise_missing(gaps, "ec2:DescribeManagedPrefixLists", name, f"prefix list {name}")
             return None
-        gaps.require_id("ec2:GetManagedPrefixListEntries", found.prefix_list_id, f"the entries of {name}")
+        gaps.require_id("ec2:GetManagedPrefixListEntries", found.prefix_list_id, f"the address list of {name}")
         return found
 
     def route_table_for_subnet(self, subnet_id: str, vpc_id: str, gaps: Gaps | None = None) -> RouteTable | None:

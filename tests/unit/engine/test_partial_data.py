@@ -249,7 +249,7 @@ def test_prefix_list_page_two_failed_is_error_not_a_false_pass() -> None:
     s.error("ec2", "GetManagedPrefixListEntries", "ThrottlingException", resource_id=S3_PREFIX_LIST)
     result = by_key(run("VPCE005", s))["api/s3"]
     assert result.status is Status.ERROR
-    expected = "the entries of com.amazonaws.eu-west-1.s3 is unknown: eu-west-1 ec2:GetManagedPrefixListEntries"
+    expected = "the address list of com.amazonaws.eu-west-1.s3 is unknown: eu-west-1 ec2:GetManagedPrefixListEntries"
     assert f"{expected} on pl-s3: ThrottlingException" in result.message
 
 
