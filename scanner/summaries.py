@@ -17,7 +17,8 @@ from scanner.results import (
 def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
     summaries = []
     for w in context.workloads:
-        tables = {p.subnet.subnet_id: p.route_table.route_table_id if p.route_table else None for p in w.subnet_paths}
+        # What was collected: a summary shows data, it never decides (a failed call leaves gaps here).
+        tables = w.listed_route_tables
         summaries.append(
             WorkloadSummary(
                 arn=w.arn,
@@ -26,7 +27,7 @@ def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
                 account=w.account,
                 region=w.region,
                 cluster_arn=w.cluster_arn,
-                vpc_id=w.vpc_id,
+                vpc_id=w.vpc_id_or_none(),
                 subnets=[
                     SubnetSummary(
                         subnet_id=s.subnet_id,
@@ -34,10 +35,10 @@ def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
                         cidr_block=str(s.cidr_block),
                         route_table_id=tables.get(s.subnet_id),
                     )
-                    for s in w.subnets
+                    for s in w.listed_subnets
                 ],
                 security_group_ids=w.security_group_ids,
-                assign_public_ip=w.assign_public_ip,
+                assign_public_ip=w.public_ip_setting,
                 task_definition_arn=w.task_definition_arn,
                 execution_role=w.execution_role,
                 needs=[
@@ -47,9 +48,15 @@ def workload_summaries(context: ScanContext) -> list[WorkloadSummary]:
                         recommended=b.need.recommended,
                         endpoint_id=b.endpoint.vpc_endpoint_id if b.endpoint else None,
                         endpoint_type=b.endpoint.vpc_endpoint_type if b.endpoint else None,
-                        endpoint_azs=b.endpoint_azs,
+                        endpoint_azs=sorted(
+                            {
+                                w.inventory.subnet_by_id[s].availability_zone
+                                for s in (b.endpoint.subnet_ids if b.endpoint else [])
+                                if s in w.inventory.subnet_by_id
+                            }
+                        ),
                     )
-                    for b in w.bound_needs
+                    for b in w.bound
                 ],
             )
         )
@@ -62,10 +69,10 @@ def vpc_summaries(context: ScanContext) -> list[VpcSummary]:
         for region in account.regions:
             in_region = [w for w in context.workloads if w.region == region.region and w.account == account.account_id]
             for vpc in region.vpcs:
-                workloads = [w for w in in_region if w.vpc_id == vpc.vpc_id]
+                workloads = [w for w in in_region if w.vpc_id_or_none() == vpc.vpc_id]
                 if not workloads:
                     continue
-                missing = sorted({b.need.service_name for w in workloads for b in w.bound_needs if b.endpoint is None})
+                missing = sorted({b.need.service_name for w in workloads for b in w.bound if b.endpoint is None})
                 subnets = region.subnet_by_id
                 summaries.append(
                     VpcSummary(
@@ -95,7 +102,7 @@ def vpc_summaries(context: ScanContext) -> list[VpcSummary]:
                             )
                             for e in region.endpoints_by_vpc.get(vpc.vpc_id, [])
                         ],
-                        workload_azs=sorted({az for w in workloads for az in w.availability_zones}),
+                        workload_azs=sorted({s.availability_zone for w in workloads for s in w.listed_subnets}),
                         missing_services=missing,
                     )
                 )

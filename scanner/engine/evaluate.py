@@ -13,6 +13,7 @@ from scanner.engine.checks.base import all_hold
 from scanner.engine.commands import TemplateValue, render_command, render_text
 from scanner.engine.loader import Rule, walk_checks
 from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo, Vars
+from scanner.inventory.gaps import MissingData
 from scanner.inventory.root import Inventory
 from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads, endpoints_in_use, workload_needs
 from scanner.results import CollectionErrorRecord, Result, Severity, Status
@@ -26,7 +27,7 @@ def build_context(
     workloads = derive_workloads(inventory, baseline)
     needs = workload_needs(workloads)
     merged = {**DEFAULT_PARAMS, **(params or {})}
-    return ScanContext(inventory, workloads, needs, endpoints_in_use(needs), merged)
+    return ScanContext(inventory, workloads, needs, endpoints_in_use(needs, workloads), merged)
 
 
 def evaluate(
@@ -44,24 +45,37 @@ def evaluate_in(rules: Iterable[Rule], context: ScanContext) -> list[Result]:
 
 
 def _required_actions(rule: Rule) -> set[str]:
+    """The actions whose failure on one of a subject's own resources leaves that subject undecided.
+    Listing actions are not among them: a failed listing is reported once (`_listing_errors`), and what
+    it leaves unknown is found by the checks that read it (scanner/inventory/gaps.py)."""
     subject_type = SUBJECT_TYPES[rule.spec.resource]
-    actions = set(subject_type.enumeration_requires) | set(subject_type.requires) | set(rule.spec.requires)
+    actions = set(subject_type.requires) | set(rule.spec.requires)
     for check, _ in walk_checks(rule.spec.check, ()):
         actions.update(KINDS[check.kind].requires)
-    return actions
+    return actions - set(subject_type.enumeration_requires)
 
 
 def _matching_errors(
     errors: list[CollectionErrorRecord], actions: set[str], info: SubjectInfo
 ) -> list[CollectionErrorRecord]:
+    """Failed calls about one of the subject's own resources (its VPC's DNS attributes, its role)."""
     return [
         e
         for e in errors
-        if e.account == info.account
+        if e.resource_id is not None
+        and e.resource_id in info.related_ids
+        and e.account == info.account
         and e.region in (info.region, "global")
         and e.action in actions
-        and (e.resource_id is None or e.resource_id in info.related_ids)
     ]
+
+
+def _with_errors(
+    errors: list[CollectionErrorRecord], actions: set[str], info: SubjectInfo, reasons: list[str]
+) -> list[str]:
+    """The subject's own failed calls, then `reasons`; a failed call a reason already names is said once."""
+    described = [e.describe() for e in _matching_errors(errors, actions, info)]
+    return [d for d in described if not any(d in r for r in reasons)] + reasons
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,10 @@ class _Results:
             message=message,
             **extra,
         )
+
+    def incomplete(self, info: SubjectInfo, severity: Severity, reasons: list[str]) -> Result:
+        message = f"Incomplete data: {'; '.join(reasons)}."
+        return self.make(info, Status.ERROR, message, severity, evidence={"incomplete": reasons})
 
     def from_outcome(self, info: SubjectInfo, outcome: Outcome, severity: Severity) -> Result:
         spec = self.rule.spec
@@ -154,22 +172,19 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
         ctx = CheckContext(context.params, info.vars)
         severity = spec.severity
         try:
-            # Unresolved references first: such a subject (a workload without its task definition)
-            # cannot even be asked the rule's questions.
+            # Unresolved references first: such a subject (a workload whose subnet is gone, the needs of
+            # a workload without its task definition) cannot even be asked the rule's questions.
             if info.unresolved:
-                incomplete = [e.describe() for e in _matching_errors(errors, actions, info)] + info.unresolved
-                message = f"Incomplete data: {'; '.join(incomplete)}."
-                results.append(factory.make(info, Status.ERROR, message, severity, evidence={"incomplete": incomplete}))
+                results.append(factory.incomplete(info, severity, _with_errors(errors, actions, info, info.unresolved)))
                 continue
             # A rule that definitely does not apply stays silent, whatever else is missing.
             applies = all_hold(spec.where, subject, ctx)
             if applies is False:
                 continue
             # Then collection errors: without that data neither a skip nor a verdict can be trusted.
-            missing = [e.describe() for e in _matching_errors(errors, actions, info)]
+            missing = _with_errors(errors, actions, info, info.missing)
             if missing:
-                message = f"Incomplete data: {'; '.join(missing)}."
-                results.append(factory.make(info, Status.ERROR, message, severity, evidence={"incomplete": missing}))
+                results.append(factory.incomplete(info, severity, missing))
                 continue
             for override in spec.severity_when:
                 if all_hold(override.when, subject, ctx):
@@ -184,6 +199,9 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
                 results.append(factory.make(info, Status.ERROR, message, severity))
                 continue
             outcome = run_check(spec.check, subject, ctx)
+        except MissingData as exc:  # `where`, `severity_when` or `skip_when` read data a failed call left unknown
+            results.append(factory.incomplete(info, severity, [str(exc)]))
+            continue
         except Exception as exc:  # a crashing rule is ERROR for this subject; the scan goes on
             message = f"{spec.id} crashed: {type(exc).__name__}: {exc}"
             results.append(

@@ -7,8 +7,10 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from scanner.engine.commands import Arguments, TemplateValue
+from scanner.inventory.gaps import MissingData
 from scanner.inventory.images import ImageRef
 from scanner.inventory.network import SecurityGroup, Subnet, Vpc, VpcEndpoint
 from scanner.inventory.root import Inventory
@@ -22,7 +24,9 @@ WORKLOAD_ACTIONS = (
     "ecs:ListTasks",
     "ecs:DescribeTasks",
 )
-WORKLOAD_DATA_ACTIONS = ("ecs:DescribeTaskDefinition", "ec2:DescribeSubnets", "ec2:DescribeNetworkInterfaces")
+# Failures of these on one of a workload's own resources (a subnet id) leave it undecided. The task
+# definition and the task ENIs are judged where they are read (Workload.require_definition, .require_interfaces).
+WORKLOAD_DATA_ACTIONS = ("ec2:DescribeSubnets",)
 
 
 @dataclass(frozen=True)
@@ -50,8 +54,17 @@ class Vars(MutableMapping[str, TemplateValue]):
         if key not in self._values:
             if key not in self._lazy:
                 raise KeyError(key)
-            self._values[key] = self._lazy.pop(key)()
+            try:
+                self._values[key] = self._lazy.pop(key)()
+            except MissingData:
+                # Only FAIL and PASS render templates, and a verdict never rests on unknown data: this
+                # value serves a hint (a spare subnet, a free CIDR) that a failed call left unknown.
+                self._values[key] = f"<{key} unknown>"
         return self._values[key]
+
+    def set_lazy(self, key: str, compute: Callable[[], TemplateValue]) -> None:
+        self._values.pop(key, None)
+        self._lazy[key] = compute
 
     def __setitem__(self, key: str, value: TemplateValue) -> None:
         self._values[key] = value
@@ -84,6 +97,9 @@ class SubjectInfo:
     related_ids: set[str] = field(default_factory=set)
     # Data the derivation could not resolve: the rule reports ERROR.
     unresolved: list[str] = field(default_factory=list)
+    # Data a failed call left unknown for this subject (its endpoint, whether it is in use at all): the
+    # rule reports ERROR unless its `where` excludes the subject.
+    missing: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -146,7 +162,6 @@ def workload_vars(w: Workload) -> Vars:
         "subnet_ids": Arguments(tuple(w.subnet_ids)),
         "security_group_ids": Arguments(tuple(groups)),
         "security_group_id": groups[0] if groups else "",
-        "assign_public_ip": w.assign_public_ip,
         "task_definition_arn": w.task_definition_arn,
         "execution_role": w.execution_role or "",
         "security_group_ids_csv": ",".join(groups),
@@ -154,6 +169,7 @@ def workload_vars(w: Workload) -> Vars:
     }
     lazy: dict[str, Callable[[], TemplateValue]] = {
         "vpc_id": lambda: w.vpc_id or "",
+        "assign_public_ip": lambda: w.assign_public_ip,
         "subnet_ids_one_per_az": lambda: Arguments(tuple(_one_subnet_per_az(w.subnets))),
         "availability_zones": lambda: Arguments(tuple(w.availability_zones)),
         "network_configuration": lambda: _network_configuration(w.subnet_ids, groups),
@@ -177,8 +193,9 @@ def _workload_related(w: Workload) -> set[str]:
     if w.execution_role:
         # Errors are recorded against the role as written, its ARN or its bare name.
         related.update({w.execution_role, w.execution_role.rsplit("/", 1)[-1]})
-    if w.vpc_id:
-        related.add(w.vpc_id)
+    vpc_id = w.vpc_id_or_none()
+    if vpc_id:
+        related.add(vpc_id)
     return related
 
 
@@ -205,9 +222,10 @@ def _workloads(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
 def _undecidable(ctx: ScanContext, what: str) -> Iterator[tuple[object, SubjectInfo]]:
     """Workloads whose needs or images cannot be derived (task definition unknown): one ERROR each."""
     for w in ctx.workloads:
-        if w.task_definition is None:
+        if w.definition_unknown is not None:
             info = _workload_info(w)
             info.qualifier = f"{w.id}/{what}"
+            info.unresolved.append(w.definition_unknown)
             yield w, info
 
 
@@ -224,11 +242,14 @@ def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
             info.resource_id = endpoint.vpc_endpoint_id
             info.resource_type = "vpc_endpoint"
             info.related_ids.add(endpoint.vpc_endpoint_id)
-        elif w.vpc_id:
-            info.resource_arn = _arn(w.partition, "ec2", w.region, w.account, f"vpc/{w.vpc_id}")
-            info.resource_id = w.vpc_id
+        elif vpc_id := w.vpc_id_or_none():
+            info.resource_arn = _arn(w.partition, "ec2", w.region, w.account, f"vpc/{vpc_id}")
+            info.resource_id = vpc_id
             info.resource_type = "vpc"
+        if bound.unknown_endpoint is not None:
+            info.missing.append(bound.unknown_endpoint)
         endpoint_groups = endpoint.security_group_ids if endpoint else []
+        info.vars.set_lazy("endpoint_azs", partial(_need_azs, bound))
         info.vars.update(
             {
                 "service": need.service,
@@ -238,7 +259,6 @@ def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
                 "endpoint_state": endpoint.state if endpoint else "",
                 "endpoint_security_group_ids": Arguments(tuple(endpoint_groups)),
                 "endpoint_security_group_id": endpoint_groups[0] if endpoint_groups else "",
-                "endpoint_azs": Arguments(tuple(bound.endpoint_azs)),
                 "candidates": " ".join(
                     f"{c.vpc_endpoint_id}({c.vpc_endpoint_type},{c.state})" for c in bound.candidates
                 ),
@@ -248,45 +268,53 @@ def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
         yield bound, info
 
 
+def _need_azs(bound: WorkloadNeed) -> Arguments:
+    return Arguments(tuple(bound.endpoint_azs))
+
+
+def _used_azs(used: EndpointInUse) -> Arguments:
+    return Arguments(tuple(used.endpoint_azs))
+
+
 def _endpoints_in_use(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
     for used in ctx.endpoints:
-        endpoint, first = used.endpoint, used.workloads[0]
+        endpoint, account = used.endpoint, used.account_inventory
+        region = used.inventory.region
+        workloads = used.workloads
         groups = endpoint.security_group_ids
         info = SubjectInfo(
-            account=first.account,
-            region=first.region,
+            account=account.account_id,
+            region=region,
             resource_arn=_arn(
-                first.partition,
-                "ec2",
-                first.region,
-                first.account,
-                f"vpc-endpoint/{endpoint.vpc_endpoint_id}",
+                account.partition, "ec2", region, account.account_id, f"vpc-endpoint/{endpoint.vpc_endpoint_id}"
             ),
             resource_id=endpoint.vpc_endpoint_id,
             resource_type="vpc_endpoint",
-            workload=first.arn if len(used.workloads) == 1 else None,
+            workload=workloads[0].arn if len(workloads) == 1 else None,
             qualifier="",
             vars=Vars(
                 {
-                    "account": first.account,
-                    "region": first.region,
-                    "partition": first.partition,
+                    "account": account.account_id,
+                    "region": region,
+                    "partition": account.partition,
                     "vpc_id": endpoint.vpc_id,
                     "endpoint_id": endpoint.vpc_endpoint_id,
                     "service_name": endpoint.service_name,
                     "endpoint_type": endpoint.vpc_endpoint_type,
                     "endpoint_security_group_ids": Arguments(tuple(groups)),
-                    "endpoint_azs": Arguments(tuple(used.endpoint_azs)),
-                    "workload_names": ", ".join(w.name for w in used.workloads),
-                }
+                    "workload_names": ", ".join(w.name for w in workloads),
+                },
+                {"endpoint_azs": partial(_used_azs, used)},
             ),
             related_ids={
                 endpoint.vpc_endpoint_id,
                 endpoint.vpc_id,
                 *groups,
-                *(i for w in used.workloads for i in _workload_related(w)),
+                *(i for w in workloads for i in _workload_related(w)),
             },
-            unresolved=[u for w in used.workloads for u in w.unresolved],
+            unresolved=[u for w in workloads for u in w.unresolved],
+            # Only workloads with unknown data may use it: whether it is in use at all is unknown.
+            missing=[] if workloads else list(used.undecided),
         )
         yield used, info
 

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
+from scanner.inventory.gaps import Gaps
 from scanner.inventory.iam import (
     KmsKey,
     ManagedPolicy,
@@ -96,8 +97,45 @@ class RegionInventory(_Root):
     def prefix_list_by_name(self) -> dict[str, PrefixList]:
         return {p.prefix_list_name: p for p in self.prefix_lists}
 
-    def route_table_for_subnet(self, subnet_id: str, vpc_id: str) -> RouteTable | None:
-        """The explicitly associated table, else the VPC's main table (as AWS routes)."""
+    # Lookups by id that tell "does not exist" (None) from "could not be read" (MissingData from `gaps`).
+    def subnet(self, subnet_id: str, gaps: Gaps) -> Subnet | None:
+        found = self.subnet_by_id.get(subnet_id)
+        if found is None:
+            _raise_missing(gaps, "ec2:DescribeSubnets", subnet_id, f"subnet {subnet_id}")
+        return found
+
+    def security_group(self, group_id: str, gaps: Gaps) -> SecurityGroup | None:
+        found = self.sg_by_id.get(group_id)
+        if found is None:
+            _raise_missing(gaps, "ec2:DescribeSecurityGroups", group_id, f"security group {group_id}")
+        return found
+
+    def vpc(self, vpc_id: str, gaps: Gaps) -> Vpc | None:
+        found = self.vpc_by_id.get(vpc_id)
+        if found is None:
+            _raise_missing(gaps, "ec2:DescribeVpcs", vpc_id, f"VPC {vpc_id}")
+        elif found.enable_dns_support is None or found.enable_dns_hostnames is None:
+            # The collector reads the DNS attributes of the VPCs that its workloads' subnets are in:
+            # without the subnets they were never asked for.
+            gaps.require_listing("ec2:DescribeSubnets", f"the DNS attributes of {vpc_id}")
+        return found
+
+    def complete_prefix_list(self, name: str, gaps: Gaps) -> PrefixList | None:
+        """The managed prefix list `name` with all its entries; MissingData when the list or any page of
+        its entries could not be read (a partial list of CIDRs would decide coverage wrongly)."""
+        found = self.prefix_list_by_name.get(name)
+        if found is None:
+            _raise_missing(gaps, "ec2:DescribeManagedPrefixLists", name, f"prefix list {name}")
+            return None
+        gaps.require_id("ec2:GetManagedPrefixListEntries", found.prefix_list_id, f"the address list of {name}")
+        return found
+
+    def route_table_for_subnet(self, subnet_id: str, vpc_id: str, gaps: Gaps | None = None) -> RouteTable | None:
+        """The explicitly associated table, else the VPC's main table (as AWS routes). With `gaps`, a
+        route table listing that did not finish raises MissingData: the association may be on a lost page,
+        and falling back to the main table would be a guess."""
+        if gaps is not None:
+            gaps.require_listing("ec2:DescribeRouteTables", f"the route table of {subnet_id}")
         main = None
         for table in self.route_tables:
             if table.vpc_id != vpc_id:
@@ -109,11 +147,19 @@ class RegionInventory(_Root):
                     main = table
         return main
 
-    def network_acl_for_subnet(self, subnet_id: str) -> NetworkAcl | None:
+    def network_acl_for_subnet(self, subnet_id: str, gaps: Gaps | None = None) -> NetworkAcl | None:
+        if gaps is not None:
+            gaps.require_listing("ec2:DescribeNetworkAcls", f"the network ACL of {subnet_id}")
         for acl in self.network_acls:
             if any(a.subnet_id == subnet_id for a in acl.associations):
                 return acl
         return None
+
+
+def _raise_missing(gaps: Gaps, action: str, resource_id: str, what: str) -> None:
+    missing = gaps.missing(action, resource_id, what)
+    if missing is not None:
+        raise missing
 
 
 class AccountInventory(_Root):
@@ -138,6 +184,16 @@ class AccountInventory(_Root):
     service_control_policies: ServiceControlPolicies | None = None
     # Live iam:SimulatePrincipalPolicy answers, only with --verify-live.
     simulations: list[SimulationResult] = Field(default_factory=list)
+
+    @cached_property
+    def _gaps_by_region(self) -> dict[str, Gaps]:
+        return {}
+
+    def gaps(self, region: str) -> Gaps:
+        """The failed calls of this account that leave data of `region` unknown."""
+        if region not in self._gaps_by_region:
+            self._gaps_by_region[region] = Gaps.of(self.errors, region)
+        return self._gaps_by_region[region]
 
     @cached_property
     def role_by_name(self) -> dict[str, Role]:

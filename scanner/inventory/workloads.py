@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
+from scanner.inventory.gaps import Gaps, MissingData
 from scanner.inventory.images import ImageRef, parse_image
 from scanner.inventory.needs import Need, derive_needs
 from scanner.inventory.network import RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint
@@ -46,7 +47,9 @@ class Workload:
     cluster_arn: str
     subnet_ids: list[str]
     security_group_ids: list[str]
-    assign_public_ip: str
+    # ENABLED/DISABLED as configured (a service) or seen on the task ENIs (a task family); read it through
+    # `assign_public_ip`, which raises when an ENI could not be read.
+    public_ip_setting: str
     exec_enabled: bool
     task_definition_arn: str
     task_definition: TaskDefinition | None
@@ -56,22 +59,84 @@ class Workload:
     needs: list[Need] = field(default_factory=list)
     images: list[ContainerImage] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
-    # The needs bound to their endpoints; filled by `workload_needs`.
-    bound_needs: list[WorkloadNeed] = field(default_factory=list, repr=False)
+    # Why the task definition is unknown (a failed DescribeTaskDefinition, or it is gone): everything
+    # derived from it (needs, images, the execution role's calls) is unknown, the network is not.
+    definition_unknown: str | None = None
+    # Task ENIs that could not be read (a task family): its security groups and public IP are unknown.
+    interfaces_unknown: list[str] = field(default_factory=list)
+    # The needs bound to their endpoints; filled by `workload_needs`. Read `bound_needs` for verdicts.
+    bound: list[WorkloadNeed] = field(default_factory=list, repr=False)
+
+    @property
+    def bound_needs(self) -> list[WorkloadNeed]:
+        self.require_definition()
+        return self.bound
+
+    def require_definition(self) -> None:
+        if self.definition_unknown is not None:
+            raise MissingData(self.definition_unknown)
+
+    def require_interfaces(self) -> None:
+        if self.interfaces_unknown:
+            raise MissingData("; ".join(self.interfaces_unknown))
+
+    @property
+    def assign_public_ip(self) -> str:
+        self.require_interfaces()
+        return self.public_ip_setting
 
     @cached_property
+    def gaps(self) -> Gaps:
+        return self.account_inventory.gaps(self.region)
+
+    # A cached_property caches no exception: unknown data raises again on every read.
+    @cached_property
     def subnets(self) -> list[Subnet]:
-        return [self.inventory.subnet_by_id[s] for s in self.subnet_ids if s in self.inventory.subnet_by_id]
+        """The workload's subnets; MissingData when one of them could not be read (a subnet that is gone
+        is left out and noted in `unresolved`)."""
+        found = [self.inventory.subnet(s, self.gaps) for s in self.subnet_ids]
+        return [s for s in found if s is not None]
 
     @cached_property
     def vpc_id(self) -> str | None:
-        subnets = self.subnets
+        try:
+            subnets = self.subnets
+        except MissingData:
+            # Subnets unreadable: the task's security groups belong to the same VPC (AWS requires it
+            # for an awsvpc ENI), so they tell the VPC when they were read.
+            in_groups = {g.vpc_id for g in self.inventory.sg_by_id.values() if g.group_id in self.security_group_ids}
+            if len(in_groups - {""}) == 1:
+                return next(iter(in_groups - {""}))
+            raise
         return subnets[0].vpc_id if subnets else None
+
+    # Display views (HTML cards, the cost panel): what was collected, never raising. Verdicts use the
+    # strict properties above, which tell "gone" from "could not be read".
+    @property
+    def listed_subnets(self) -> list[Subnet]:
+        return [self.inventory.subnet_by_id[s] for s in self.subnet_ids if s in self.inventory.subnet_by_id]
+
+    @property
+    def listed_route_tables(self) -> dict[str, str | None]:
+        """Subnet id -> its route table id, None where unknown."""
+        try:
+            return {
+                p.subnet.subnet_id: p.route_table.route_table_id if p.route_table else None for p in self.subnet_paths
+            }
+        except MissingData:
+            return {}
+
+    def vpc_id_or_none(self) -> str | None:
+        """The VPC id, or None when unknown for any reason (for names and hints, never for verdicts)."""
+        try:
+            return self.vpc_id
+        except MissingData:
+            return None
 
     @cached_property
     def vpc(self) -> Vpc | None:
         vpc_id = self.vpc_id
-        return self.inventory.vpc_by_id.get(vpc_id) if vpc_id else None
+        return self.inventory.vpc(vpc_id, self.gaps) if vpc_id else None
 
     @cached_property
     def availability_zones(self) -> list[str]:
@@ -79,11 +144,14 @@ class Workload:
 
     @cached_property
     def subnet_paths(self) -> list[SubnetPath]:
-        return [SubnetPath(s, self.inventory.route_table_for_subnet(s.subnet_id, s.vpc_id)) for s in self.subnets]
+        return [
+            SubnetPath(s, self.inventory.route_table_for_subnet(s.subnet_id, s.vpc_id, self.gaps)) for s in self.subnets
+        ]
 
     @cached_property
     def security_groups(self) -> list[SecurityGroup]:
-        return [self.inventory.sg_by_id[g] for g in self.security_group_ids if g in self.inventory.sg_by_id]
+        found = [self.inventory.security_group(g, self.gaps) for g in self.security_group_ids]
+        return [g for g in found if g is not None]
 
     @cached_property
     def route_table_ids(self) -> list[str] | None:
@@ -96,13 +164,15 @@ class Workload:
     @cached_property
     def spare_subnet_ids(self) -> list[str]:
         """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets."""
+        # Only a complete subnet listing can show that no such subnet exists.
+        self.gaps.require_listing("ec2:DescribeSubnets", "the other subnets of the VPC")
         own_tables = set(self.route_table_ids or [])
         used = set(self.availability_zones)
         spare: dict[str, str] = {}
         for subnet in self.inventory.subnets:
             if subnet.vpc_id != self.vpc_id or subnet.availability_zone in used:
                 continue
-            table = self.inventory.route_table_for_subnet(subnet.subnet_id, subnet.vpc_id)
+            table = self.inventory.route_table_for_subnet(subnet.subnet_id, subnet.vpc_id, self.gaps)
             if table is not None and table.route_table_id in own_tables:
                 spare.setdefault(subnet.availability_zone, subnet.subnet_id)
         return [spare[az] for az in sorted(spare)]
@@ -148,6 +218,8 @@ class WorkloadNeed:
     candidates: tuple[VpcEndpoint, ...]
     # Security groups of all workloads whose traffic this endpoint serves.
     consumer_group_ids: frozenset[str] = frozenset()
+    # Why the endpoint cannot be known (the VPC is unknown, the endpoint listing did not finish).
+    unknown_endpoint: str | None = None
 
     @property
     def is_interface(self) -> bool:
@@ -159,10 +231,7 @@ class WorkloadNeed:
 
     @property
     def endpoint_subnets(self) -> list[Subnet]:
-        if self.endpoint is None:
-            return []
-        subnets = self.workload.inventory.subnet_by_id
-        return [subnets[s] for s in self.endpoint.subnet_ids if s in subnets]
+        return _endpoint_subnets(self.endpoint, self.workload.inventory, self.workload.gaps) if self.endpoint else []
 
     @property
     def endpoint_azs(self) -> list[str]:
@@ -174,25 +243,36 @@ class WorkloadNeed:
 
     @property
     def endpoint_security_groups(self) -> list[SecurityGroup]:
-        groups = self.workload.inventory.sg_by_id
         ids = self.endpoint.security_group_ids if self.endpoint is not None else []
-        return [groups[g] for g in ids if g in groups]
+        found = [self.workload.inventory.security_group(g, self.workload.gaps) for g in ids]
+        return [g for g in found if g is not None]
+
+
+def _endpoint_subnets(endpoint: VpcEndpoint, region: RegionInventory, gaps: Gaps) -> list[Subnet]:
+    found = [region.subnet(s, gaps) for s in endpoint.subnet_ids]
+    return [s for s in found if s is not None]
 
 
 @dataclass(frozen=True)
 class EndpointInUse:
-    """An endpoint that serves at least one workload need, with every need it serves."""
+    """An endpoint that serves at least one workload need, with every need it serves; or an endpoint that
+    workloads whose VPC or needs are unknown may use (`undecided`, no consumers): it cannot be judged, and
+    is reported as such instead of vanishing."""
 
     endpoint: VpcEndpoint
     consumers: tuple[WorkloadNeed, ...]
+    inventory: RegionInventory = field(repr=False)
+    account_inventory: AccountInventory = field(repr=False)
+    # Why other workloads may use this endpoint too: each a workload whose VPC or needs are unknown.
+    undecided: tuple[str, ...] = ()
 
     @property
-    def inventory(self) -> RegionInventory:
-        return self.consumers[0].workload.inventory
+    def gaps(self) -> Gaps:
+        return self.account_inventory.gaps(self.inventory.region)
 
     @property
     def vpc(self) -> Vpc | None:
-        return self.inventory.vpc_by_id.get(self.endpoint.vpc_id)
+        return self.inventory.vpc(self.endpoint.vpc_id, self.gaps)
 
     @property
     def workloads(self) -> list[Workload]:
@@ -201,8 +281,15 @@ class EndpointInUse:
             seen.setdefault(consumer.workload.arn, consumer.workload)
         return list(seen.values())
 
+    def _all_consumers_known(self) -> None:
+        if self.undecided:
+            raise MissingData("; ".join(self.undecided))
+
     @property
     def consumer_subnets(self) -> list[Subnet]:
+        """The subnets of every workload that uses the endpoint; MissingData when the set of workloads
+        (or one's subnets) is unknown."""
+        self._all_consumers_known()
         found: dict[str, Subnet] = {}
         for workload in self.workloads:
             for subnet in workload.subnets:
@@ -215,6 +302,7 @@ class EndpointInUse:
 
     @property
     def consumer_route_table_ids(self) -> list[str] | None:
+        self._all_consumers_known()
         tables: set[str] = set()
         for workload in self.workloads:
             ids = workload.route_table_ids
@@ -225,7 +313,7 @@ class EndpointInUse:
 
     @property
     def endpoint_azs(self) -> list[str]:
-        return self.consumers[0].endpoint_azs
+        return sorted({s.availability_zone for s in _endpoint_subnets(self.endpoint, self.inventory, self.gaps)})
 
     @property
     def endpoint_route_table_ids(self) -> list[str]:
@@ -236,12 +324,51 @@ class EndpointInUse:
         return self.endpoint.service_name
 
 
-def endpoints_in_use(needs: list[WorkloadNeed]) -> list[EndpointInUse]:
+def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> list[EndpointInUse]:
+    """Every endpoint that serves a need, and every endpoint that a workload with an unknown VPC or
+    unknown needs might use (those carry `undecided`)."""
     grouped: dict[str, list[WorkloadNeed]] = {}
     for need in needs:
         if need.endpoint is not None:
             grouped.setdefault(need.endpoint.vpc_endpoint_id, []).append(need)
-    return [EndpointInUse(group[0].endpoint, tuple(group)) for group in grouped.values() if group[0].endpoint]
+    undecided: dict[str, list[str]] = {}
+    places: dict[str, tuple[VpcEndpoint, Workload]] = {}
+    for workload in workloads:
+        for endpoint, reason in _maybe_used(workload):
+            undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
+            places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
+    found = [
+        EndpointInUse(
+            group[0].endpoint,
+            tuple(group),
+            group[0].workload.inventory,
+            group[0].workload.account_inventory,
+            tuple(undecided.get(endpoint_id, ())),
+        )
+        for endpoint_id, group in grouped.items()
+        if group[0].endpoint is not None
+    ]
+    for endpoint_id, reasons in undecided.items():
+        if endpoint_id not in grouped:
+            endpoint, workload = places[endpoint_id]
+            found.append(EndpointInUse(endpoint, (), workload.inventory, workload.account_inventory, tuple(reasons)))
+    return found
+
+
+def _maybe_used(workload: Workload) -> Iterator[tuple[VpcEndpoint, str]]:
+    """The endpoints a workload may use although its needs were not bound: its VPC is unknown (every
+    endpoint of the region), or its needs are (every endpoint of its VPC). Only for data that a failed
+    call left unknown or that is not in the inventory; a workload with no subnets at all uses none."""
+    try:
+        vpc_id = workload.vpc_id
+    except MissingData as exc:
+        for endpoint in workload.inventory.vpc_endpoints:
+            yield endpoint, f"whether {workload.name} uses it is unknown: {exc}"
+        return
+    why = workload.definition_unknown
+    if why is not None and vpc_id is not None:
+        for endpoint in workload.inventory.endpoints_by_vpc.get(vpc_id, []):
+            yield endpoint, f"whether {workload.name} uses it is unknown: {why}"
 
 
 def is_fargate_workload(service: Service, cluster: Cluster | None) -> bool:
@@ -290,7 +417,7 @@ def _region_workloads(
             cluster_arn=service.cluster_arn,
             subnet_ids=list(awsvpc.subnets) if awsvpc else [],
             security_group_ids=list(awsvpc.security_groups) if awsvpc else [],
-            assign_public_ip=awsvpc.assign_public_ip if awsvpc else "DISABLED",
+            public_ip_setting=awsvpc.assign_public_ip if awsvpc else "DISABLED",
             exec_enabled=service.enable_execute_command,
             task_definition_arn=service.task_definition,
             task_definition=region.task_definition_by_arn.get(service.task_definition),
@@ -317,7 +444,7 @@ def _task_family_workloads(
         latest = max(tasks, key=lambda t: int(t.task_definition_arn.rsplit(":", 1)[-1] or 0))
         subnet_ids: list[str] = []
         group_ids: list[str] = []
-        unresolved: list[str] = []
+        unknown: list[str] = []
         public_ip = False
         for task in tasks:
             subnet_id = task.eni_detail("subnetId")
@@ -326,7 +453,11 @@ def _task_family_workloads(
                 subnet_ids.append(subnet_id)
             eni = region.eni_by_id.get(eni_id or "")
             if eni is None:
-                unresolved.append(f"network interface {eni_id} of task {task.task_arn} not in inventory")
+                failed = account.gaps(region.region).for_id("ec2:DescribeNetworkInterfaces", eni_id or "")
+                why = f"could not be read: {failed.describe()}" if failed else "not in inventory"
+                # The task's subnet is known (its attachment); its groups and public IP are not. An ENI
+                # that is simply gone (the task stopped since) is the same unknown to the checks.
+                unknown.append(f"network interface {eni_id} of task {task.task_arn} {why}")
                 continue
             group_ids.extend(g.group_id for g in eni.groups if g.group_id not in group_ids)
             public_ip = public_ip or eni.has_public_ip
@@ -341,29 +472,34 @@ def _task_family_workloads(
             cluster_arn=cluster_arn,
             subnet_ids=subnet_ids,
             security_group_ids=group_ids,
-            assign_public_ip="ENABLED" if public_ip else "DISABLED",
+            public_ip_setting="ENABLED" if public_ip else "DISABLED",
             exec_enabled=any(t.enable_execute_command for t in tasks),
             task_definition_arn=latest.task_definition_arn,
             task_definition=region.task_definition_by_arn.get(latest.task_definition_arn),
             execution_role=None,
             inventory=region,
             account_inventory=account,
-            unresolved=unresolved,
+            interfaces_unknown=unknown,
         )
         yield _complete(workload, baseline)
 
 
 def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
-    region = workload.inventory
+    region, gaps = workload.inventory, workload.gaps
     for subnet_id in workload.subnet_ids:
-        if subnet_id not in region.subnet_by_id:
+        # A subnet that could not be read is unknown only to the checks that read subnets (they raise
+        # MissingData); one that is simply gone leaves the whole workload undecidable.
+        if subnet_id not in region.subnet_by_id and gaps.for_id("ec2:DescribeSubnets", subnet_id) is None:
             workload.unresolved.append(f"subnet {subnet_id} not in inventory")
-    for group_id in workload.security_group_ids:
-        if group_id not in region.sg_by_id:
-            workload.unresolved.append(f"security group {group_id} not in inventory")
+    # Security groups are read by the security group checks alone, which report a missing one.
     task_definition = workload.task_definition
     if task_definition is None:
-        workload.unresolved.append(f"task definition {workload.task_definition_arn} not in inventory")
+        failed = gaps.for_id("ecs:DescribeTaskDefinition", workload.task_definition_arn)
+        if failed is not None:
+            why = f"task definition {workload.task_definition_arn} could not be read: {failed.describe()}"
+        else:
+            why = f"task definition {workload.task_definition_arn} not in inventory"
+        workload.definition_unknown = why
         return workload
     workload.execution_role = task_definition.execution_role_arn
     workload.needs = derive_needs(task_definition, workload.region, baseline, workload.exec_enabled)
@@ -382,11 +518,16 @@ def _usable(endpoint: VpcEndpoint, need: Need) -> bool:
 
 def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
     """Bind every need of every workload to the endpoint in its VPC that serves it."""
-    pairs: list[tuple[Workload, Need, VpcEndpoint | None, tuple[VpcEndpoint, ...]]] = []
+    pairs: list[tuple[Workload, Need, VpcEndpoint | None, tuple[VpcEndpoint, ...], str | None]] = []
     consumers: dict[str, set[str]] = {}
     for workload in workloads:
-        vpc_id = workload.vpc_id
+        unknown: str | None = None
+        try:
+            vpc_id = workload.vpc_id
+        except MissingData as exc:
+            vpc_id, unknown = None, f"the VPC of {workload.name} is unknown: {exc}"
         in_vpc = workload.inventory.endpoints_by_vpc.get(vpc_id, []) if vpc_id else []
+        listing = workload.gaps.listing("ec2:DescribeVpcEndpoints")
         for need in workload.needs:
             candidates = tuple(e for e in in_vpc if e.service_name == need.service_name)
             usable = sorted(
@@ -396,7 +537,11 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
             endpoint = usable[0] if usable else None
             if endpoint is not None:
                 consumers.setdefault(endpoint.vpc_endpoint_id, set()).update(workload.security_group_ids)
-            pairs.append((workload, need, endpoint, candidates))
+            why = unknown
+            if why is None and endpoint is None and listing is not None:
+                # The endpoint may be on a page that was never read: its absence proves nothing.
+                why = listing.describe()
+            pairs.append((workload, need, endpoint, candidates, why))
     bound = [
         WorkloadNeed(
             workload=w,
@@ -404,9 +549,10 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
             endpoint=e,
             candidates=c,
             consumer_group_ids=frozenset(consumers.get(e.vpc_endpoint_id, set())) if e else frozenset(),
+            unknown_endpoint=why,
         )
-        for w, n, e, c in pairs
+        for w, n, e, c, why in pairs
     ]
     for workload in workloads:
-        workload.bound_needs = [b for b in bound if b.workload is workload]
+        workload.bound = [b for b in bound if b.workload is workload]
     return bound

@@ -407,8 +407,11 @@ def test_unreadable_task_definition_is_an_error_not_silence(denied: bool) -> Non
         f"arn:aws:ecs:{REGION}:111122223333:service/prod/api",
     )
     assert needs.message.startswith("Incomplete data: ")
-    assert f"task definition {TASK_DEFINITION_ARN} not in inventory" in needs.message
-    assert (f"ecs:DescribeTaskDefinition on {TASK_DEFINITION_ARN}: AccessDenied" in needs.message) is denied
+    # A denied call is named (with its remedy), and only once; a definition that is simply gone is said so.
+    gone = f"task definition {TASK_DEFINITION_ARN} not in inventory"
+    denied_text = f"ecs:DescribeTaskDefinition on {TASK_DEFINITION_ARN}: AccessDenied; grant ecs:DescribeTaskDefinition"
+    assert (gone in needs.message) is not denied
+    assert needs.message.count(denied_text) == (1 if denied else 0)
 
 
 def test_calls_to_another_region_fail_once_and_cannot_be_fixed_with_an_endpoint() -> None:

@@ -13,7 +13,8 @@ REGION = "eu-west-1"
 ALL_PASS = {ENDPOINT[s]: PASS for s in INTERFACE_NEEDED}
 ALL_FAIL = {ENDPOINT[s]: FAIL for s in INTERFACE_NEEDED}
 # Incomplete data is decided before `where`: the S3 Gateway endpoint, outside `where`, is ERROR too.
-ALL_ERROR = {ENDPOINT[s]: ERROR for s in (*INTERFACE_NEEDED, "s3")}
+# A missing group is unknown to this rule's check alone; the S3 Gateway endpoint is outside `where`.
+ALL_ERROR = {ENDPOINT[s]: ERROR for s in INTERFACE_NEEDED}
 
 
 def not_admitted(endpoint: str, workload: str = "api", group: str = TASK_SG) -> str:
@@ -70,7 +71,15 @@ def endpoint_group_unknown() -> Scenario:
 
 def groups_denied() -> Scenario:
     s = Scenario.compliant()
+    s.data["security_groups"] = []
     s.error("ec2", "DescribeSecurityGroups")
+    return s
+
+
+def groups_page_failed() -> Scenario:
+    """A later page failed: the groups that arrived are whole (each comes with all its rules)."""
+    s = Scenario.compliant()
+    s.error("ec2", "DescribeSecurityGroups", "RequestLimitExceeded")
     return s
 
 
@@ -196,16 +205,21 @@ CASES = [
         task_group_unknown,
         ALL_ERROR,
         message={
-            "vpce-logs": ["Incomplete data: security group sg-tasks not in inventory."],
-            "vpce-s3": ["Incomplete data: security group sg-tasks not in inventory."],
+            "vpce-logs": ["Could not decide: security group sg-tasks of api is not in the inventory."],
         },
     ),
     Case(
         "security groups could not be described (the S3 Gateway endpoint is outside `where`: silent)",
         groups_denied,
         {ENDPOINT[s]: ERROR for s in INTERFACE_NEEDED},
-        message={"vpce-logs": ["ec2:DescribeSecurityGroups: AccessDenied; grant ec2:DescribeSecurityGroups"]},
+        message={
+            "vpce-logs": [
+                "security group sg-endpoints could not be read: eu-west-1 ec2:DescribeSecurityGroups: AccessDenied; "
+                "grant ec2:DescribeSecurityGroups"
+            ]
+        },
     ),
+    Case("groups listed before a later page failed decide", groups_page_failed, ALL_PASS),
 ]
 
 # Only a rule the check keeps (exactly tcp/443 from a group of the workload) admits it: revoking the

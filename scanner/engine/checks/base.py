@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from scanner.engine.commands import TemplateValue
 from scanner.engine.paths import resolve
 from scanner.engine.spec import ParamRef, Predicate
+from scanner.inventory.gaps import MissingData
 from scanner.results import Severity
 
 
@@ -62,8 +63,9 @@ def combine(outcomes: list[Outcome]) -> Outcome:
     return Outcome(Verdict.PASS, evidence=evidence)
 
 
-class IncompleteData(Exception):
-    """Raised by a kind when data it needs is not in the inventory: the result is ERROR."""
+class IncompleteData(MissingData):
+    """Raised by a kind when data it needs is not in the inventory: the result is ERROR. Inventory
+    lookups raise its base, MissingData, when a failed call left the data unknown; both are ERROR."""
 
 
 @dataclass
@@ -165,13 +167,13 @@ def register(
 
 def run_check(spec: Any, subject: object, ctx: CheckContext) -> Outcome:
     """Apply one check spec (honouring its `when`) to a subject."""
-    applicable = all_hold(spec.when, subject, ctx)
-    if applicable is False:
-        return Outcome.passed()
-    if applicable is None:
-        paths = ", ".join(p.path for p in spec.when)
-        return Outcome.error(f"cannot tell whether the check applies: {paths} unknown")
     try:
+        applicable = all_hold(spec.when, subject, ctx)
+        if applicable is False:
+            return Outcome.passed()
+        if applicable is None:
+            paths = ", ".join(p.path for p in spec.when)
+            return Outcome.error(f"cannot tell whether the check applies: {paths} unknown")
         return KINDS[spec.kind].function(spec, subject, ctx)
-    except IncompleteData as exc:
+    except MissingData as exc:
         return Outcome.error(str(exc))

@@ -48,9 +48,11 @@ def check_endpoint_present(spec: EndpointPresentCheck, subject: object, ctx: Che
         ],
     }
     endpoint = subject.endpoint
+    if endpoint is not None and endpoint.state in spec.states:
+        return Outcome.passed(endpoint_id=endpoint.vpc_endpoint_id, **evidence)
+    # Short of a usable endpoint, the listing decides: a better one may be on a page never read.
+    workload.gaps.require_listing("ec2:DescribeVpcEndpoints", f"the {need.service_name} endpoint of {workload.vpc_id}")
     if endpoint is not None:
-        if endpoint.state in spec.states:
-            return Outcome.passed(endpoint_id=endpoint.vpc_endpoint_id, **evidence)
         found = f"{endpoint.vpc_endpoint_id} ({endpoint.vpc_endpoint_type})"
         return Outcome.failed([Problem("not_available", {"found": found, "state": endpoint.state})], **evidence)
     if subject.candidates:

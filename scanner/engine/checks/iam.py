@@ -159,6 +159,8 @@ def check_role_allows(spec: RoleAllowsCheck, subject: object, ctx: CheckContext)
     """The workload's execution role may make every call its task makes at start-up: the ECR token and
     image pulls, the awslogs stream writes, each secret and parameter with the KMS keys behind them."""
     assert isinstance(subject, Workload)
+    # The calls the role must allow come from the task definition.
+    subject.require_definition()
     plan = execution_plan(subject)
     evidence: dict[str, Any] = {"execution_role": plan.principal_arn or plan.reference or "none"}
     if not plan.needs_role:

@@ -113,7 +113,7 @@ def _renumbered(
 
 
 def _acl(need: WorkloadNeed, subnet: Subnet) -> NetworkAcl:
-    acl = need.workload.inventory.network_acl_for_subnet(subnet.subnet_id)
+    acl = need.workload.inventory.network_acl_for_subnet(subnet.subnet_id, need.workload.gaps)
     if acl is None:
         raise IncompleteData(f"no network ACL known for {subnet.subnet_id}")
     return acl
@@ -151,7 +151,7 @@ def check_nacl_allows(spec: NaclAllowsCheck, subject: object, ctx: CheckContext)
     legs: list[tuple[NetworkAcl, bool, IPv4Network, tuple[int, int], str]] = []
     if endpoint.is_gateway:
         name = f"com.amazonaws.{workload.region}.s3"
-        prefix_list = workload.inventory.prefix_list_by_name.get(name)
+        prefix_list = workload.inventory.complete_prefix_list(name, workload.gaps)
         if prefix_list is None or not prefix_list.cidrs:
             raise IncompleteData(f"the addresses of prefix list {name} are not in the inventory")
         for subnet in workload.subnets:

@@ -8,16 +8,20 @@ from ipaddress import IPv4Network
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
 from scanner.engine.spec import SgEgressAllowsCheck, SgIngressOnlyCheck
+from scanner.inventory.gaps import Gaps, MissingData
 from scanner.inventory.network import IpPermission, SecurityGroup
+from scanner.inventory.root import RegionInventory
 from scanner.inventory.workloads import EndpointInUse, WorkloadNeed
 
 
-def _groups(ids: Iterable[str], by_id: dict[str, SecurityGroup], whose: str) -> list[SecurityGroup]:
+def _groups(ids: Iterable[str], region: RegionInventory, gaps: Gaps, whose: str) -> list[SecurityGroup]:
+    """The groups by id; MissingData naming the failed call when one could not be read."""
     groups = []
     for group_id in ids:
-        if group_id not in by_id:
+        group = region.security_group(group_id, gaps)
+        if group is None:
             raise IncompleteData(f"security group {group_id} of {whose} is not in the inventory")
-        groups.append(by_id[group_id])
+        groups.append(group)
     if not groups:
         raise IncompleteData(f"{whose} has no security groups in the inventory")
     return groups
@@ -70,14 +74,15 @@ def check_sg_ingress_only(spec: SgIngressOnlyCheck, subject: object, ctx: CheckC
     """The endpoint's groups admit protocol/port from every workload that uses it, and nothing else."""
     assert isinstance(subject, EndpointInUse)
     endpoint = subject.endpoint
-    by_id = subject.inventory.sg_by_id
-    endpoint_groups = _groups(endpoint.security_group_ids, by_id, endpoint.vpc_endpoint_id)
+    region, gaps = subject.inventory, subject.gaps
+    endpoint_groups = _groups(endpoint.security_group_ids, region, gaps, endpoint.vpc_endpoint_id)
     allowed_sources = set(ctx.operand(spec.allowed_sources)) | set(subject.consumer_group_ids)
     permissions = [(g, p) for g in endpoint_groups for p in g.ip_permissions]
 
     problems: list[Problem] = []
     for workload in subject.workloads:
-        workload_ids = {g.group_id for g in _groups(workload.security_group_ids, by_id, workload.name)}
+        workload.require_interfaces()
+        workload_ids = {g.group_id for g in _groups(workload.security_group_ids, region, gaps, workload.name)}
         # Only a rule this check would keep counts: admitting through a rule that the fix revokes
         # (a CIDR, all traffic, a port range) would leave the tasks cut off after the fix.
         admitted = any(
@@ -97,6 +102,12 @@ def check_sg_ingress_only(spec: SgIngressOnlyCheck, subject: object, ctx: CheckC
                     },
                 )
             )
+    if subject.undecided:
+        # Workloads whose data is unknown may use this endpoint: a rule admitting them is not extra.
+        # A workload of the known ones that is not admitted is a finding all the same.
+        if problems:
+            return Outcome.failed(problems, endpoint_security_groups=[g.group_id for g in endpoint_groups])
+        raise MissingData("; ".join(subject.undecided))
     observed: list[str] = []
     for group, permission in permissions:
         for kind, value, source in _sources(permission):
@@ -141,7 +152,8 @@ def check_sg_egress_allows(spec: SgEgressAllowsCheck, subject: object, ctx: Chec
     if endpoint is None:
         raise IncompleteData("no endpoint to check")
     workload = subject.workload
-    groups = _groups(workload.security_group_ids, workload.inventory.sg_by_id, workload.name)
+    workload.require_interfaces()
+    groups = _groups(workload.security_group_ids, workload.inventory, workload.gaps, workload.name)
     covering = [p for g in groups for p in g.ip_permissions_egress if p.covers_tcp_port(spec.port)]
     cidrs = [r.cidr_ip for p in covering for r in p.ip_ranges]
     evidence: dict[str, object] = {
@@ -156,13 +168,15 @@ def check_sg_egress_allows(spec: SgEgressAllowsCheck, subject: object, ctx: Chec
     first = groups[0].group_id
     if endpoint.is_gateway:
         name = f"com.amazonaws.{workload.region}.s3" if subject.need.service == "s3" else subject.need.service_name
-        prefix_list = workload.inventory.prefix_list_by_name.get(name)
-        if prefix_list is not None and any(
-            pl.prefix_list_id == prefix_list.prefix_list_id for p in covering for pl in p.prefix_list_ids
+        listed = workload.inventory.prefix_list_by_name.get(name)
+        if listed is not None and any(
+            pl.prefix_list_id == listed.prefix_list_id for p in covering for pl in p.prefix_list_ids
         ):
             return Outcome.passed(**evidence)
         if any(c.prefixlen == 0 for c in cidrs):
             return Outcome.passed(**evidence)
+        # From here the addresses decide: all of them, or none (a page that failed, a denied call).
+        prefix_list = workload.inventory.complete_prefix_list(name, workload.gaps)
         if prefix_list is None:
             raise IncompleteData(f"prefix list {name} is not in the inventory")
         if prefix_list.cidrs and _covers_all(cidrs, prefix_list.cidrs):

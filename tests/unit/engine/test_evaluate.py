@@ -229,15 +229,26 @@ def test_param_operand(tmp_path: Path, params: dict[str, object], status: Status
             {"api": Status.ERROR},
             id="a resource of the workload",
         ),
+        # A listing that failed is one ERROR; the subjects that were listed are whole and decide.
         pytest.param(
             {"service": "ecs", "operation": "ListServices"},
-            {"ecs:ListServices": Status.ERROR, "api": Status.ERROR},
+            {"ecs:ListServices": Status.ERROR, "api": Status.PASS},
             id="subjects not listed",
         ),
         pytest.param(
             {"service": "ecs", "operation": "ListServices", "resource_id": CLUSTER_ARN},
-            {"ecs:ListServices": Status.ERROR, "api": Status.ERROR},
+            {"ecs:ListServices": Status.ERROR, "api": Status.PASS},
             id="subjects of a cluster not listed",
+        ),
+        pytest.param(
+            {"service": "ecs", "operation": "ListTasks", "resource_id": CLUSTER_ARN},
+            {"ecs:ListTasks": Status.ERROR, "api": Status.PASS},
+            id="standalone tasks of the cluster not listed",
+        ),
+        pytest.param(
+            {"service": "ec2", "operation": "DescribeNetworkInterfaces"},
+            {"api": Status.PASS},
+            id="task ENIs not described (a service reads none)",
         ),
         pytest.param(
             {"service": "ecs", "operation": "ListServices", "resource_id": OTHER_CLUSTER_ARN},
@@ -361,10 +372,12 @@ def test_unresolved_data_comes_before_where(tmp_path: Path) -> None:
 
 def test_incomplete_data_comes_before_severity_when(tmp_path: Path) -> None:
     test_rule = make_rule(
-        tmp_path, severity_when=[{"when": [{"path": "exec_enabled", "equals": True}], "severity": "low"}]
+        tmp_path,
+        severity_when=[{"when": [{"path": "exec_enabled", "equals": True}], "severity": "low"}],
+        requires=["ec2:DescribeVpcAttribute"],
     )
     scenario = Scenario.compliant(exec_enabled=True)
-    scenario.error("ec2", "DescribeSubnets")
+    scenario.error("ec2", "DescribeVpcAttribute", resource_id=VPC)
     [result] = run_rules([test_rule], scenario)
     assert (result.status, result.severity) == (Status.ERROR, Severity.HIGH)
 

@@ -1,0 +1,361 @@
+"""The fault-injection matrix (issue 7, "Checks"): every read operation of the collector denied in turn, and
+every paginated one failing on its second page, against one moto account with FAILs of every rule
+(`tests.collect.fault_account`). Each faulted scan is compared with the clean scan of the same account.
+
+A result is identified by (rule, account, region, resource id, qualifier). For each fault, the invariants:
+
+- fails_kept: a clean FAIL whose subject does not read the faulted operation's data is still a FAIL with
+  the same message (not an ERROR, not reworded).
+- nothing_vanishes: every result of the clean scan is still there, in some status. The one exception:
+  when the faulted operation is one the rule's subjects are enumerated from (`ENUMERATES`), its subjects
+  may be replaced by ERROR results of that rule, in that region, that name the operation: then the
+  subjects truly cannot be known (no cluster list, no task definition, no endpoint list, no subnets).
+- no_false_verdict: no result turns PASS (from FAIL, ERROR or SKIPPED); no PASS turns FAIL or SKIPPED; a
+  PASS or SKIPPED turns ERROR only where the subject reads the faulted data (`READS`).
+- errors_name_operation: every ERROR that the clean scan does not have names the operation
+  ("ec2:DescribeSecurityGroups") in its message or evidence.
+- second_page_requested (second-page faults only): the collector asked for page 2 (it follows the
+  continuation token) rather than taking page 1 for the whole listing.
+
+`READS` and `ENUMERATES` are this test's own account of what each rule reads, written from the rule
+files and DESIGN.md, deliberately independent of the engine's `requires` declarations.
+
+Faults are injected with botocore events on the session given to `collect()` (`AwsLayer`), and every
+faulted collection is replayed from the clean one's recorded answers, so the matrix costs about one
+moto collection. Run with `-s` to print the figures (operations tried, FAILs kept, results kept, ERRORs
+that name the cause).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import boto3
+import pytest
+
+from scanner.collect import collect, required_actions
+from scanner.config import ScanConfig
+from scanner.engine.loader import load_rules
+from scanner.inventory import Inventory
+from scanner.results import Result, Status
+from scanner.scan import evaluate_inventory
+from tests.awsfixtures import pin_ecs_tasks, unpin_ecs_tasks
+from tests.collect.fault_account import (
+    REGION,
+    AwsLayer,
+    Fault,
+    FaultAccount,
+    build_fault_account,
+    paginator_config,
+)
+from tests.collect.helpers import fake_aws_env
+
+# Operations the matrix does not fault, and why.
+EXCLUDED = {
+    "sts:GetCallerIdentity": "without the account id there is no scan: collect() raises CollectionError "
+    "(test_collect_session.test_rejected_credentials_stop_the_scan)",
+    "ec2:DescribeRegions": "called only with --all-regions, where a failure stops the scan with a hint "
+    "(test_collect_session.test_unlistable_regions_stop_the_scan)",
+}
+RULES = frozenset(f"VPCE{n:03d}" for n in range(1, 12))
+_ENDPOINT_IN_USE = frozenset({"VPCE002", "VPCE003", "VPCE004"})
+_FROM_TASK_DEFINITION = RULES - {"VPCE006"}
+
+# Which rules read each operation's data; "tasks" limits it to subjects of standalone task families
+# (their security groups and subnets come only from the task ENIs).
+READS: dict[str, tuple[frozenset[str], str]] = {
+    "ec2:DescribeVpcs": (frozenset({"VPCE002", "VPCE010"}), "all"),
+    "ec2:DescribeSubnets": (RULES - {"VPCE007", "VPCE011"}, "all"),
+    "ec2:DescribeRouteTables": (frozenset({"VPCE001", "VPCE003", "VPCE006", "VPCE010"}), "all"),
+    "ec2:DescribeNatGateways": (frozenset({"VPCE006"}), "all"),
+    "ec2:DescribeInternetGateways": (frozenset({"VPCE006"}), "all"),
+    "ec2:DescribeEgressOnlyInternetGateways": (frozenset({"VPCE006"}), "all"),
+    "ec2:DescribeVpcEndpoints": (RULES - {"VPCE006", "VPCE007", "VPCE011"}, "all"),
+    "ec2:DescribeSecurityGroups": (frozenset({"VPCE004", "VPCE005"}), "all"),
+    "ec2:DescribeNetworkAcls": (frozenset({"VPCE009"}), "all"),
+    "ec2:DescribeManagedPrefixLists": (frozenset({"VPCE005", "VPCE009"}), "all"),
+    "ec2:GetManagedPrefixListEntries": (frozenset({"VPCE005", "VPCE009"}), "all"),
+    "ec2:DescribeNetworkInterfaces": (frozenset({"VPCE004", "VPCE005"}), "tasks"),
+    "ec2:DescribeVpcAttribute": (frozenset({"VPCE002"}), "all"),
+    "ecs:ListClusters": (RULES, "all"),
+    "ecs:DescribeClusters": (RULES, "all"),
+    "ecs:ListServices": (RULES, "all"),
+    "ecs:DescribeServices": (RULES, "all"),
+    "ecs:ListTasks": (RULES, "tasks"),
+    "ecs:DescribeTasks": (RULES, "tasks"),
+    "ecs:DescribeTaskDefinition": (_FROM_TASK_DEFINITION, "all"),
+    "iam:GetRole": (frozenset({"VPCE007"}), "all"),
+    "iam:ListRolePolicies": (frozenset({"VPCE007"}), "all"),
+    "iam:GetRolePolicy": (frozenset({"VPCE007"}), "all"),
+    "iam:ListAttachedRolePolicies": (frozenset({"VPCE007"}), "all"),
+    "iam:GetPolicy": (frozenset({"VPCE007"}), "all"),
+    "iam:GetPolicyVersion": (frozenset({"VPCE007"}), "all"),
+    "secretsmanager:DescribeSecret": (frozenset({"VPCE007", "VPCE008"}), "all"),
+    "secretsmanager:GetResourcePolicy": (frozenset({"VPCE007"}), "all"),
+    "ssm:DescribeParameters": (frozenset({"VPCE007"}), "all"),
+    "kms:DescribeKey": (frozenset({"VPCE007"}), "all"),
+    "kms:GetKeyPolicy": (frozenset({"VPCE007"}), "all"),
+    "ecr:GetRepositoryPolicy": (frozenset({"VPCE007"}), "all"),
+    "organizations:DescribeOrganization": (frozenset({"VPCE007"}), "all"),
+    "organizations:ListParents": (frozenset({"VPCE007"}), "all"),
+    "organizations:ListPoliciesForTarget": (frozenset({"VPCE007"}), "all"),
+    "organizations:DescribePolicy": (frozenset({"VPCE007"}), "all"),
+}
+# Operations whose failure leaves a rule's subjects unknowable, so a listing ERROR may stand in for them.
+ENUMERATES: dict[str, frozenset[str]] = {
+    "ecs:ListClusters": RULES,
+    "ecs:DescribeClusters": RULES,
+    "ecs:ListServices": RULES,
+    "ecs:DescribeServices": RULES,
+    "ecs:ListTasks": RULES,
+    "ecs:DescribeTasks": RULES,
+    # Needs, images and the endpoints in use all come from the task definition.
+    "ecs:DescribeTaskDefinition": _FROM_TASK_DEFINITION - {"VPCE007", "VPCE010"},
+    # The endpoints in use are those of the workload's VPC, known from its subnets.
+    "ec2:DescribeVpcEndpoints": _ENDPOINT_IN_USE,
+    "ec2:DescribeSubnets": _ENDPOINT_IN_USE,
+}
+
+OPERATIONS = sorted(set(required_actions()) - set(EXCLUDED))
+PAGINATED = [a for a in OPERATIONS if paginator_config(a, a.split(":", 1)[0]) is not None]
+FAULTS = [Fault(a, "denied") for a in OPERATIONS] + [Fault(a, "second_page") for a in PAGINATED]
+
+Key = tuple[str, str, str, str, str]
+
+
+def key(result: Result) -> Key:
+    return (result.rule_id, result.account, result.region, result.resource_id, result.qualifier)
+
+
+def names(result: Result, action: str) -> bool:
+    return action in result.message or action in json.dumps(result.evidence, default=str)
+
+
+@dataclass
+class Run:
+    fault: Fault
+    results: dict[Key, Result]
+    faults_injected: int
+    second_pages_requested: int
+
+
+@dataclass
+class Matrix:
+    account: FaultAccount
+    layer: AwsLayer
+    session: boto3.Session
+    clean: dict[Key, Result]
+    clean_inventory: Inventory
+    called: set[str]
+    runs: dict[Fault, Run] = field(default_factory=dict)
+
+    def run(self, fault: Fault) -> Run:
+        if fault not in self.runs:
+            self.layer.replay(fault)
+            inventory = collect(self.session, [REGION])
+            self.runs[fault] = Run(
+                fault,
+                _scan(inventory),
+                self.layer.faults_injected,
+                self.layer.second_pages_requested,
+            )
+        return self.runs[fault]
+
+    def reads(self, action: str, result: Result) -> bool:
+        rules, scope = READS[action]
+        if result.rule_id not in rules:
+            return False
+        return scope == "all" or self._concerns_tasks(result)
+
+    def _concerns_tasks(self, result: Result) -> bool:
+        text = " ".join([result.resource_id, result.qualifier, result.workload or "", result.message])
+        return any(name in text for name in self.account.task_family_ids) or (
+            result.resource_id in self.account.task_vpc_endpoints
+        )
+
+
+_RULES = load_rules(ScanConfig().all_rule_dirs)
+
+
+def _scan(inventory: Inventory) -> dict[Key, Result]:
+    results = evaluate_inventory(_RULES, inventory, ScanConfig()).results
+    by_key: dict[Key, Result] = {}
+    for result in results:
+        assert key(result) not in by_key, f"two results for {key(result)}"
+        by_key[key(result)] = result
+    return by_key
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
+    from moto import mock_aws
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        fake_aws_env(monkeypatch, tmp_path_factory.mktemp("aws"))
+        with mock_aws():
+            pin_ecs_tasks()
+            try:
+                account = build_fault_account(monkeypatch)
+                session = boto3.Session()
+                layer = AwsLayer()
+                layer.install(session)
+                layer.record()
+                inventory = collect(session, [REGION])
+                matrix = Matrix(account, layer, session, _scan(inventory), inventory, set(layer.called))
+                yield matrix
+                _print_figures(matrix)
+            finally:
+                unpin_ecs_tasks()
+
+
+# --- The fixture itself ------------------------------------------------------------------------------
+
+
+def test_clean_scan_reads_everything_and_fails_every_rule(matrix: Matrix) -> None:
+    assert matrix.clean_inventory.errors == []
+    failing = {r.rule_id for r in matrix.clean.values() if r.status is Status.FAIL}
+    assert failing == RULES
+    assert not [r for r in matrix.clean.values() if r.status is Status.ERROR]
+
+
+def test_every_declared_operation_is_exercised_and_faulted(matrix: Matrix) -> None:
+    """The matrix covers `vpce-scan permissions` minus EXCLUDED, and the account makes the collector call
+    each of them; a new operation in a collector's ACTIONS needs a READS entry here."""
+    assert set(OPERATIONS) | set(EXCLUDED) == set(required_actions())
+    assert set(READS) == set(OPERATIONS)
+    assert matrix.called == set(OPERATIONS) | {"sts:GetCallerIdentity"}
+    assert {f.action for f in FAULTS if f.kind == "denied"} == set(OPERATIONS)
+
+
+# --- The matrix --------------------------------------------------------------------------------------
+
+
+def _faulted(matrix: Matrix, fault: Fault) -> Run:
+    run = matrix.run(fault)
+    if fault.kind == "denied":
+        assert run.faults_injected > 0, f"{fault.action} was never called"
+    return run
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
+def test_fails_kept(matrix: Matrix, fault: Fault) -> None:
+    run = _faulted(matrix, fault)
+    changed = []
+    for k, clean in matrix.clean.items():
+        if clean.status is not Status.FAIL or matrix.reads(fault.action, clean):
+            continue
+        now = run.results.get(k)
+        if now is None:
+            continue  # nothing_vanishes reports it
+        if now.status is not Status.FAIL or now.message != clean.message:
+            changed.append(f"{' '.join(k)}: FAIL -> {now.status.value}: {now.message}")
+    assert not changed, "\n".join(changed)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
+def test_nothing_vanishes(matrix: Matrix, fault: Fault) -> None:
+    run = _faulted(matrix, fault)
+    stand_ins = {
+        (r.rule_id, r.region)
+        for r in run.results.values()
+        if r.status is Status.ERROR and names(r, fault.action) and r.rule_id in ENUMERATES.get(fault.action, ())
+    }
+    vanished = [
+        f"{' '.join(k)} ({clean.status.value})"
+        for k, clean in matrix.clean.items()
+        if k not in run.results and (clean.rule_id, clean.region) not in stand_ins
+    ]
+    assert not vanished, f"{len(vanished)} results vanished:\n" + "\n".join(vanished)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
+def test_no_false_verdict(matrix: Matrix, fault: Fault) -> None:
+    run = _faulted(matrix, fault)
+    wrong = []
+    for k, clean in matrix.clean.items():
+        now = run.results.get(k)
+        if now is None or now.status is clean.status:
+            continue
+        allowed = now.status is Status.ERROR and matrix.reads(fault.action, clean)
+        if not allowed:
+            wrong.append(f"{' '.join(k)}: {clean.status.value} -> {now.status.value}: {now.message}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
+def test_errors_name_operation(matrix: Matrix, fault: Fault) -> None:
+    run = _faulted(matrix, fault)
+    silent = [
+        f"{' '.join(k)}: {now.message}"
+        for k, now in run.results.items()
+        if now.status is Status.ERROR and _is_new_error(matrix, k, now) and not names(now, fault.action)
+    ]
+    assert not silent, f"ERRORs that do not name {fault.action}:\n" + "\n".join(silent)
+
+
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.kind == "second_page"], ids=lambda f: f.id)
+def test_second_page_requested(matrix: Matrix, fault: Fault) -> None:
+    run = matrix.run(fault)
+    assert run.second_pages_requested > 0, f"{fault.action}: page 1 carried a token; page 2 was never asked for"
+
+
+def _is_new_error(matrix: Matrix, k: Key, now: Result) -> bool:
+    clean = matrix.clean.get(k)
+    return clean is None or clean.status is not Status.ERROR or clean.message != now.message
+
+
+# --- Figures -------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    faults: int = 0
+    clean_fails: int = 0
+    fails_kept: int = 0
+    clean_results: int = 0
+    results_kept: int = 0
+    new_errors: int = 0
+    errors_naming_cause: int = 0
+
+
+def figures(matrix: Matrix, runs: list[Run]) -> Figures:
+    totals = Figures(faults=len(runs))
+    for run in runs:
+        for k, clean in matrix.clean.items():
+            now = run.results.get(k)
+            totals.clean_results += 1
+            totals.results_kept += now is not None
+            if clean.status is Status.FAIL:
+                totals.clean_fails += 1
+                totals.fails_kept += now is not None and now.status is Status.FAIL
+        for k, now in run.results.items():
+            if now.status is Status.ERROR and _is_new_error(matrix, k, now):
+                totals.new_errors += 1
+                totals.errors_naming_cause += names(now, run.fault.action)
+    return totals
+
+
+def _print_figures(matrix: Matrix) -> None:
+    runs = list(matrix.runs.values())
+    if not runs:
+        return
+    out = sys.stdout
+    print("\nfault matrix:", file=out)
+    print(f"{'fault':58} {'FAILs kept':>11} {'results kept':>13} {'ERRORs naming cause':>20}", file=out)
+    for run in sorted(runs, key=lambda r: r.fault.id):
+        f = figures(matrix, [run])
+        print(
+            f"{run.fault.id:58} {f.fails_kept:>5}/{f.clean_fails:<5} {f.results_kept:>6}/{f.clean_results:<6}"
+            f" {f.errors_naming_cause:>9}/{f.new_errors:<10}",
+            file=out,
+        )
+    t = figures(matrix, runs)
+    print(
+        f"operations tried {t.faults} ({len({r.fault.action for r in runs})} operations); "
+        f"FAILs kept {t.fails_kept}/{t.clean_fails}; results kept {t.results_kept}/{t.clean_results}; "
+        f"ERRORs that name the cause {t.errors_naming_cause}/{t.new_errors}",
+        file=out,
+    )
