@@ -19,7 +19,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.inventory.iam import KmsKey, ManagedPolicy, Role, SecretMetadata, ServiceControlPolicies, SsmParameter
+from scanner.inventory.iam import (
+    KmsKey,
+    ManagedPolicy,
+    RepositoryPolicy,
+    Role,
+    SecretMetadata,
+    ServiceControlPolicies,
+    SsmParameter,
+)
+from scanner.inventory.images import parse_image
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 
 ACCOUNT = "111122223333"
@@ -502,10 +511,22 @@ def demo_inventory() -> Inventory:
             AccountInventory(
                 account_id=ACCOUNT,
                 regions=[RegionInventory.model_validate({"region": REGION, **region.data})],
+                repository_policies=_repository_policies(region),
                 **_identity_and_secrets(),
             )
         ],
     )
+
+
+def _repository_policies(region: _Region) -> list[RepositoryPolicy]:
+    """The account's image repositories, read as the collector reads them: none has a policy."""
+    arns: dict[str, None] = {}
+    for definition in region.data.get("task_definitions", []):
+        for container in definition["containerDefinitions"]:
+            arn = parse_image(container["image"], REGION).repository_arn
+            if arn is not None:
+                arns.setdefault(arn)
+    return [RepositoryPolicy(repository_arn=arn) for arn in arns]
 
 
 def _identity_and_secrets() -> dict[str, object]:

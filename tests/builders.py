@@ -21,6 +21,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python tests/builders.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scanner.inventory.images import parse_image
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 from scanner.results import CollectionErrorRecord
 
@@ -650,6 +651,18 @@ class Scenario:
                     account_data.setdefault(name, []).extend(copy.deepcopy(value))
                 else:
                     account_data.setdefault(name, copy.deepcopy(value))
+        # The collector reads the policy of every own-account repository an image comes from: unless a
+        # scenario says otherwise (a policy, a collection error), each of them has none.
+        recorded = {p["repository_arn"] for p in account_data.get("repository_policies", [])}
+        failed = {e.resource_id for m in scenarios for e in m.errors}
+        for m in scenarios:
+            for definition in m.data.get("task_definitions", []):
+                for item in definition.get("containerDefinitions", []):
+                    image = parse_image(item.get("image", ""), m.region)
+                    arn = image.repository_arn
+                    if arn and image.account == self.account and arn not in recorded | failed:
+                        recorded.add(arn)
+                        account_data.setdefault("repository_policies", []).append({"repository_arn": arn})
         return Inventory(
             source="fixture",
             collected_at=COLLECTED_AT,

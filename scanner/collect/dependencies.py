@@ -1,7 +1,8 @@
 """What the Fargate task definitions depend on beyond the network, for the execution-role rules.
 
 From the collected task definitions: the Secrets Manager secrets and SSM parameters they reference
-(scanner.inventory.references), and the ECR repositories of other accounts their images come from.
+(scanner.inventory.references), and the private ECR repositories their images come from (their
+repository policies, in this account as in others).
 Each is read in its own region, regions in parallel threads as `session._collect_regions` does; then
 the KMS keys those secrets and SecureString parameters use, again per region (an alias or a key id only
 means something in its own region).
@@ -75,7 +76,7 @@ def wanted(regions: Sequence[RegionInventory], account_id: str, partition: str) 
             for container in task_definition.container_definitions:
                 image = parse_image(container.image, region.region)
                 arn = image.repository_arn
-                if arn is not None and image.account != account_id and image.region is not None:
+                if arn is not None and image.region is not None:
                     found.repositories.setdefault(image.region, []).append(arn)
     return found
 

@@ -1,9 +1,11 @@
-"""ECR: the repository policy of each image repository in another account.
+"""ECR: the repository policy of each private image repository the task definitions pull from.
 
 Pulling from another account's repository needs that repository's policy to allow the execution role
-(or its account) as well as the role's own policies. Repositories of the scanned account are not read:
-there the role's identity policies decide on their own. No policy (RepositoryPolicyNotFoundException)
-is data; any other failure is recorded with the repository ARN.
+(or its account) as well as the role's own policies. In the scanned account the role's identity policies
+can grant on their own, but an explicit Deny in the repository policy still denies the pull, so those
+policies are read too. No policy (RepositoryPolicyNotFoundException) is data, and so is a repository that
+does not exist (RepositoryNotFoundException: `exists=False`, which pull-through cache rules care about);
+any other failure is recorded with the repository ARN.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ SERVICE = "ecr"
 ACTIONS = ["ecr:GetRepositoryPolicy"]
 
 NO_POLICY = "RepositoryPolicyNotFoundException"
+NO_REPOSITORY = "RepositoryNotFoundException"
 
 
 def collect_repository_policies(
@@ -43,6 +46,8 @@ def collect_repository_policies(
         except ClientError as exc:
             if error_code(exc) == NO_POLICY:
                 policies.append(RepositoryPolicy(repository_arn=arn, policy=None))
+            elif error_code(exc) == NO_REPOSITORY:
+                policies.append(RepositoryPolicy(repository_arn=arn, policy=None, exists=False))
             else:
                 ctx.record_exception(SERVICE, "GetRepositoryPolicy", exc, arn)
             continue

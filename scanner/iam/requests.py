@@ -3,7 +3,8 @@ the policies that govern it (ECS semantics, notes/iam-evaluation.md §1.7). Pure
 
 * Private ECR images: `ecr:GetAuthorizationToken` on `*` (once per registry region) and
   `ecr:BatchCheckLayerAvailability`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on each
-  repository ARN; a repository of another account also needs its repository policy to allow. The layers
+  repository ARN, under the repository policy (in the account, its Deny still denies; in another
+  account, it must allow as well). The layers
   themselves come from S3 (`prod-REGION-starport-layer-bucket`) through presigned URLs signed by ECR,
   so that download is gated only by the S3 endpoint policy (`layer_downloads`), not by the role.
 * awslogs: `logs:CreateLogStream` and `logs:PutLogEvents` on the log-stream ARN
@@ -161,19 +162,26 @@ class _Deriver(SecretRequests):
         unknown: Unknown | None = None
         resource_policy: ResourcePolicy | None = None
         document: object | None = None
-        if owner != self.account:
-            collected = self.view.account.repository_policy_by_arn.get(repository)
-            if collected is None:
-                failures = self.view.errors_for(repository)
+        collected = self.view.account.repository_policy_by_arn.get(repository)
+        if collected is None:
+            failures = self.view.errors_for(repository)
+            if owner != self.account or failures:
                 detail = error_detail(failures)
                 unknown = Unknown(f"the repository policy of {repository} (account {owner}) was not collected{detail}")
             else:
-                document = collected.policy
-                parsed = self.view.parsed(repository, collected.policy) if collected.policy is not None else None
-                if isinstance(parsed, Unknown):
-                    unknown = parsed
-                else:
-                    resource_policy = ResourcePolicy(owner, parsed)
+                # An inventory written before own-account repository policies were read: no record, no error.
+                note = f"repository policy of {repository} not in the inventory: its Deny statements not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+        else:
+            document = collected.policy
+            parsed = self.view.parsed(repository, collected.policy) if collected.policy is not None else None
+            if isinstance(parsed, Unknown):
+                unknown = parsed
+            elif parsed is not None or owner != self.account:
+                # In the account, a repository policy can grant on its own and its Deny always denies;
+                # across accounts, no policy at all means nothing on the resource side allows.
+                resource_policy = ResourcePolicy(owner, parsed)
         endpoint = self._endpoint("ecr.dkr", region)
         return [
             DerivedRequest(

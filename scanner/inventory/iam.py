@@ -96,10 +96,12 @@ class SsmParameter(AwsModel):
 
 
 class RepositoryPolicy(AwsModel):
-    """GetRepositoryPolicy of an ECR repository in another account; `policy` None: it has none."""
+    """GetRepositoryPolicy of a private ECR repository an image comes from; `policy` None: it has none.
+    `exists` False: ECR answered RepositoryNotFoundException (no policy either)."""
 
     repository_arn: str
     policy: PolicyText | None = None
+    exists: bool = True
 
 
 class _Snake(BaseModel):

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from scanner.collect import iam, kms, organizations, secrets, simulate, ssm
+from scanner.collect import ecr, iam, kms, organizations, secrets, simulate, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
 from scanner.config import ScanConfig, bundled_path
 from scanner.engine.loader import load_rules
@@ -130,6 +130,60 @@ def test_a_failed_policy_version_keeps_the_policy_without_its_document() -> None
         (policy,) = iam.collect_managed_policies(ctx, c, [BOUNDARY])
     assert policy.document is None
     assert [(e.operation, e.resource_id) for e in ctx.errors] == [("GetPolicyVersion", BOUNDARY)]
+
+
+# ---- ECR ------------------------------------------------------------------------------------------------
+
+
+def test_repository_policies_are_read_in_the_account_too() -> None:
+    """Own-account repositories are read as well: their Deny statements deny a pull. No policy and no
+    repository are data; any other failure is an error about that repository only."""
+    own = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app"
+    missing = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ghcr/org/tool"
+    bare = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/bare"
+    other = f"arn:aws:ecr:{REGION}:{MANAGEMENT}:repository/shared/base"
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("ecr")
+    with Stubber(c) as stub:
+        stub.add_response(
+            "get_repository_policy",
+            {"registryId": ACCOUNT, "repositoryName": "team/app", "policyText": DENY_SECRETS},
+            {"registryId": ACCOUNT, "repositoryName": "team/app"},
+        )
+        stub.add_client_error("get_repository_policy", "RepositoryNotFoundException", http_status_code=400)
+        stub.add_client_error("get_repository_policy", "RepositoryPolicyNotFoundException", http_status_code=400)
+        stub.add_client_error("get_repository_policy", "AccessDeniedException", http_status_code=403)
+        found = ecr.collect_repository_policies(ctx, c, [own, missing, bare, other, own])
+        stub.assert_no_pending_responses()
+    assert [(p.repository_arn, p.policy, p.exists) for p in found] == [
+        (own, DENY_SECRETS, True),
+        (missing, None, False),
+        (bare, None, True),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("ecr:GetRepositoryPolicy", "AccessDeniedException", other)
+    ]
+
+
+def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
+    from scanner.collect.dependencies import wanted
+    from tests.builders import Scenario, container
+
+    s = Scenario(account=ACCOUNT, region=REGION)
+    s.task_definition(
+        containers=[
+            container(name="app", image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/team/app:1"),
+            container(name="base", image=f"{MANAGEMENT}.dkr.ecr.{REGION}.amazonaws.com/shared/base:1"),
+            container(name="hub", image="public.ecr.aws/nginx/nginx:1"),
+        ]
+    )
+    want = wanted(s.build().accounts[0].regions, ACCOUNT, "aws")
+    assert want.repositories == {
+        REGION: [
+            f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app",
+            f"arn:aws:ecr:{REGION}:{MANAGEMENT}:repository/shared/base",
+        ]
+    }
 
 
 # ---- Secrets Manager, KMS, SSM -------------------------------------------------------------------------

@@ -243,6 +243,16 @@ def cross_account_image(policy: Json | None) -> Scenario:
     return s
 
 
+def own_image_repository(policy: Json | None = None, *, unreadable: bool = False) -> Scenario:
+    """The compliant workload, whose own-account repository has `policy` (or could not be read)."""
+    s = workload()
+    if unreadable:
+        s.error("ecr", "GetRepositoryPolicy", resource_id=REPOSITORY)
+    else:
+        s.repository_policy(REPOSITORY, policy)
+    return s
+
+
 def secret_missing() -> Scenario:
     s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)])
     s.missing("missing_secrets", SECRET_ARN)
@@ -425,6 +435,27 @@ CASES = [
         lambda: cross_account_image(None),
         {"api": FAIL},
         message={"api": [f"the repository is in account {OTHER_ACCOUNT}"]},
+    ),
+    Case(
+        "own-account repository policy with a Deny for the role denies the pull",
+        lambda: own_image_repository(
+            document({"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "ecr:*", "Resource": "*"})
+        ),
+        {"api": FAIL},
+        message={"api": [f"denied ecr:BatchCheckLayerAvailability on {REPOSITORY}", "statement OnlyCi (Deny)"]},
+    ),
+    Case(
+        "own-account repository policy that allows others only: the role's own grant still pulls",
+        lambda: own_image_repository(
+            document({"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "Action": "ecr:*", "Resource": "*"})
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "own-account repository policy not readable",
+        lambda: own_image_repository(unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the repository policy of {REPOSITORY} (account {ACCOUNT}) was not collected"]},
     ),
     Case(
         "referenced secret does not exist",
