@@ -600,6 +600,28 @@ def _identity_and_secrets() -> dict[str, object]:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}],
     }
+    rcp_full_access = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
+    rcp_full = {"id": "p-RCPFullAWSAccess", "name": "RCPFullAWSAccess", "content": rcp_full_access}
+    organization_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OrganizationOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["secretsmanager:*", "kms:*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORGANIZATION},
+                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                },
+            }
+        ],
+    }
+    perimeter = {"id": "p-perimeter1", "name": "DataPerimeter", "content": organization_only}
     return {
         "roles": [Role.model_validate(r) for r in roles],
         "managed_policies": [
@@ -670,6 +692,13 @@ def _identity_and_secrets() -> dict[str, object]:
                         "target_type": "ACCOUNT",
                         "policies": [{"id": "p-FullAWSAccess", "name": "FullAWSAccess", "content": full_access}],
                     },
+                ],
+                # A data perimeter on the root: secrets and keys only for the organization's principals.
+                "rcp_status": "collected",
+                "rcp_levels": [
+                    {"target_id": "r-a1b2", "target_type": "ROOT", "policies": [rcp_full, perimeter]},
+                    {"target_id": "ou-a1b2-workloads", "target_type": "ORGANIZATIONAL_UNIT", "policies": [rcp_full]},
+                    {"target_id": ACCOUNT, "target_type": "ACCOUNT", "policies": [rcp_full]},
                 ],
             }
         ),

@@ -591,25 +591,41 @@ class Scenario:
         """`missing_roles`, `missing_secrets` or `missing_parameters`: looked up, and not there."""
         self.add_account(field_name, reference)
 
-    def scps(self, *levels: Sequence[Json], status: str = "collected", reason: str = "") -> None:
-        """The SCP levels from the root down to the account, each a list of policy documents."""
-        types = ["ROOT", *["ORGANIZATIONAL_UNIT"] * max(len(levels) - 2, 0), "ACCOUNT"][: len(levels)]
+    def scps(
+        self,
+        *levels: Sequence[Json],
+        status: str = "collected",
+        reason: str = "",
+        rcps: Sequence[Sequence[Json]] = (),
+        rcp_status: str = "not_enabled",
+        rcp_reason: str = "",
+    ) -> None:
+        """The SCP levels from the root down to the account, each a list of policy documents; likewise the
+        RCP levels (`rcps`, with `rcp_status="collected"`)."""
+
+        def described(kind: str, found: Sequence[Sequence[Json]]) -> list[Json]:
+            types = ["ROOT", *["ORGANIZATIONAL_UNIT"] * max(len(found) - 2, 0), "ACCOUNT"][: len(found)]
+            return [
+                {
+                    "target_id": f"level-{index}",
+                    "target_type": target_type,
+                    "policies": [
+                        {"id": f"p-{kind}{index}{n}", "name": f"{kind}-{index}-{n}", "content": json.dumps(document)}
+                        for n, document in enumerate(policies)
+                    ],
+                }
+                for index, (target_type, policies) in enumerate(zip(types, found, strict=True))
+            ]
+
         self.account_data["service_control_policies"] = {
             "status": status,
             "organization_id": "o-exampleorgid",
             "management_account_id": "999988887777",
             "reason": reason,
-            "levels": [
-                {
-                    "target_id": f"level-{index}",
-                    "target_type": kind,
-                    "policies": [
-                        {"id": f"p-{index}{n}", "name": f"scp-{index}-{n}", "content": json.dumps(document)}
-                        for n, document in enumerate(policies)
-                    ],
-                }
-                for index, (kind, policies) in enumerate(zip(types, levels, strict=True))
-            ],
+            "levels": described("scp", levels),
+            "rcp_status": rcp_status,
+            "rcp_levels": described("rcp", rcps),
+            "rcp_reason": rcp_reason,
         }
 
     # ---- collection errors ------------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class AccountPolicies:
         self._managed: dict[str, NamedPolicy | Unknown] = {}
         self._roles: dict[str, RolePolicies | Unknown] = {}
         self._scps: tuple[ScpLevels | None, Unknown | None] | None = None
+        self._rcps: tuple[ScpLevels | None, Unknown | None] | None = None
         self._parsed: dict[str, NamedPolicy | Unknown] = {}
         self._key_sets: dict[frozenset[str], frozenset[str]] = {}
         self.errors_by_resource: dict[str, list[CollectionErrorRecord]] = {}
@@ -214,6 +215,41 @@ class AccountPolicies:
             parsed: list[NamedPolicy] = []
             for policy in level.policies:
                 named = self._parse(f"SCP {policy.name or policy.id} ({level.target_id})", policy.content)
+                if isinstance(named, Unknown):
+                    return None, named
+                parsed.append(named)
+            levels.append(parsed)
+        return frozen_levels(levels), None
+
+    # ---- RCPs -------------------------------------------------------------------------------------
+
+    def rcp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
+        """The RCP levels of the account's resources (root first): None when none apply or when they are
+        unknown (then with the reason). Without any organization data the SCP reason says it all."""
+        if self._rcps is None:
+            self._rcps = self._rcp_levels()
+        return self._rcps
+
+    def _rcp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
+        scps = self.account.service_control_policies
+        if scps is None:
+            return None, None  # nothing of the organization was collected: the SCP note says so
+        match scps.rcp_status:
+            case None:
+                if scps.status in ("not_in_organization", "management_account"):
+                    return None, None
+                return None, Unknown("the organization's RCPs were not collected")
+            case "unreadable":
+                return None, Unknown(f"the organization's RCPs could not be read ({scps.rcp_reason})")
+            case "not_applicable" | "not_enabled":
+                return None, None
+            case "collected":
+                pass
+        levels: list[list[NamedPolicy]] = []
+        for level in scps.rcp_levels:
+            parsed: list[NamedPolicy] = []
+            for policy in level.policies:
+                named = self._parse(f"RCP {policy.name or policy.id} ({level.target_id})", policy.content)
                 if isinstance(named, Unknown):
                     return None, named
                 parsed.append(named)

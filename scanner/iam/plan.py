@@ -28,6 +28,10 @@ LAYER_DOWNLOAD_ACTION: Final = "s3:GetObject"
 TASK_IDS: Final = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")
 PLACEHOLDER_SUFFIX: Final = "AbCdEf"
 """Stands for the random six characters Secrets Manager appends to a secret name in its ARN."""
+RCP_SERVICES: Final = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-idp", "logs"})
+"""The services whose resources resource control policies govern (AWS Organizations user guide, "List
+of AWS services that support RCPs": S3, STS, KMS, SQS and Secrets Manager at launch; ECR and OpenSearch
+Serverless, then Cognito and CloudWatch Logs since). SSM parameters, for one, are not."""
 AWS_OWNED: Final = "aws-owned"
 """Stands for the AWS-owned account and organization of ECR's layer downloads: any value of the
 customer's own compares unequal to it, which is what AWS sees."""

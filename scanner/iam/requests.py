@@ -27,6 +27,7 @@ so a condition on it makes the answer undetermined, never allowed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from scanner.iam.account_policies import Unknown, account_policies
@@ -37,6 +38,7 @@ from scanner.iam.plan import (
     LAYER_ACTIONS,
     LAYER_DOWNLOAD_ACTION,
     LOG_ACTIONS,
+    RCP_SERVICES,
     TASK_IDS,
     TOKEN_ACTION,
     DerivationProblem,
@@ -44,7 +46,7 @@ from scanner.iam.plan import (
     ExecutionPlan,
     with_endpoint,
 )
-from scanner.iam.policy_set import ResourcePolicy
+from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.iam.secret_requests import SecretRequests
 from scanner.inventory.images import parse_image
@@ -121,7 +123,32 @@ class _Deriver(SecretRequests):
             plan.requests += self._reference_requests(plan, principal, ref)
         if plan.needs_role and reference is None:
             plan.problems.append(DerivationProblem("no_execution_role", {"role_name": plan.role_name}))
+        self._apply_rcps(plan)
         return plan
+
+    def _apply_rcps(self, plan: ExecutionPlan) -> None:
+        """Add the account's RCP levels to each call on a resource of the account in a service that RCPs
+        govern (a call on `*`, like the ECR token, is judged against the caller's account, which is the
+        same). Resources of other accounts are under their own organization's RCPs, which are not read."""
+        levels, reason = self.view.rcp_levels()
+        if reason is not None:
+            note = f"RCPs not evaluated: {reason}"
+            if plan.requests and note not in plan.notes:
+                plan.notes.append(note)
+            return
+        if not levels:
+            return
+        with_rcps: dict[int, PolicySet] = {}
+        for index, derived in enumerate(plan.requests):
+            policies = derived.policies
+            fields = derived.resource.split(":")
+            owner = fields[4] if len(fields) > 4 else self.account  # `*`: the caller's account
+            if policies is None or owner != self.account or derived.action.split(":")[0].lower() not in RCP_SERVICES:
+                continue
+            extended = with_rcps.get(id(policies))
+            if extended is None:
+                extended = with_rcps[id(policies)] = replace(policies, rcp_levels=levels)
+            plan.requests[index] = replace(derived, policies=extended)
 
     # ---- the role ----------------------------------------------------------------------------------
 

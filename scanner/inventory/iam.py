@@ -126,6 +126,7 @@ class ScpLevel(_Snake):
 
 
 ScpStatus = Literal["collected", "not_in_organization", "management_account", "unreadable"]
+RcpStatus = Literal["collected", "not_applicable", "not_enabled", "unreadable"]
 
 
 class ServiceControlPolicies(_Snake):
@@ -135,6 +136,12 @@ class ServiceControlPolicies(_Snake):
     * `not_in_organization` / `management_account`: no SCP applies;
     * `unreadable`: the organization exists but its SCPs could not be read (an error record says why):
       they are not evaluated, and results say so.
+
+    The resource control policies of the account's resources, read along the same path, by `rcp_status`:
+    * `collected`: `rcp_levels` from the root down to the account;
+    * `not_applicable` (no organization, the management account) / `not_enabled`: no RCP applies;
+    * `unreadable`: they could not be read (`rcp_reason`): not evaluated, and results say so;
+    * None: not collected (an inventory written before RCPs were read).
     """
 
     status: ScpStatus
@@ -142,6 +149,9 @@ class ServiceControlPolicies(_Snake):
     management_account_id: str | None = None
     levels: list[ScpLevel] = Field(default_factory=list)
     reason: str = ""
+    rcp_status: RcpStatus | None = None
+    rcp_levels: list[ScpLevel] = Field(default_factory=list)
+    rcp_reason: str = ""
 
 
 SimulatedDecision = Literal["allowed", "explicitDeny", "implicitDeny"]

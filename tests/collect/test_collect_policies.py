@@ -320,6 +320,26 @@ def test_scps_of_a_member_account_are_read_level_by_level() -> None:
                         {"Policy": {"PolicySummary": policy_summary(policy_id), "Content": content}},
                         {"PolicyId": policy_id},
                     )
+        # Then the RCPs, along the same path.
+        for target, ids in [
+            ("r-ab12", ["p-RCPFullAWSAccess"]),
+            ("ou-ab12-workloads", ["p-RCPFullAWSAccess", "p-rcpnosecrets"]),
+            (ACCOUNT, ["p-RCPFullAWSAccess"]),
+        ]:
+            stub.add_response(
+                "list_policies_for_target",
+                {"Policies": [policy_summary(i) for i in ids]},
+                {"TargetId": target, "Filter": "RESOURCE_CONTROL_POLICY"},
+            )
+            for policy_id in ids:
+                if policy_id not in described:
+                    described.add(policy_id)
+                    content = DENY_SECRETS if policy_id == "p-rcpnosecrets" else FULL_ACCESS
+                    stub.add_response(
+                        "describe_policy",
+                        {"Policy": {"PolicySummary": policy_summary(policy_id), "Content": content}},
+                        {"PolicyId": policy_id},
+                    )
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
         stub.assert_no_pending_responses()
     assert scps.status == "collected" and ctx.errors == []
@@ -328,6 +348,33 @@ def test_scps_of_a_member_account_are_read_level_by_level() -> None:
         ("ORGANIZATIONAL_UNIT", ["p-FullAWSAccess", "p-nosecrets"]),
         ("ACCOUNT", ["p-FullAWSAccess"]),
     ]
+    assert scps.rcp_status == "collected"
+    assert [(level.target_id, [p.id for p in level.policies]) for level in scps.rcp_levels] == [
+        ("r-ab12", ["p-RCPFullAWSAccess"]),
+        ("ou-ab12-workloads", ["p-RCPFullAWSAccess", "p-rcpnosecrets"]),
+        (ACCOUNT, ["p-RCPFullAWSAccess"]),
+    ]
+
+
+def test_unreadable_rcps_are_one_error_record_and_keep_the_scps() -> None:
+    ctx = CallContext(ACCOUNT, "global")
+    c = client("organizations")
+    with Stubber(c) as stub:
+        stub.add_response("describe_organization", organization(), {})
+        stub.add_response("list_parents", {"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]}, {"ChildId": ACCOUNT})
+        for target in ("r-ab12", ACCOUNT):
+            stub.add_response(
+                "list_policies_for_target",
+                {"Policies": []},
+                {"TargetId": target, "Filter": "SERVICE_CONTROL_POLICY"},
+            )
+        stub.add_client_error("list_policies_for_target", "AccessDeniedException", "no", 400)
+        scps = organizations.collect_scps(ctx, c, ACCOUNT)
+        stub.assert_no_pending_responses()
+    assert scps.status == "collected" and len(scps.levels) == 2
+    assert scps.rcp_status == "unreadable" and scps.rcp_levels == []
+    assert scps.rcp_reason.startswith("organizations:ListPoliciesForTarget: AccessDeniedException")
+    assert [(e.operation, e.error_code) for e in ctx.errors] == [("ListPoliciesForTarget", "AccessDeniedException")]
 
 
 def test_access_denied_on_scps_is_one_error_record_not_a_failure() -> None:
@@ -358,6 +405,7 @@ def test_no_scp_applies_outside_an_organization_or_to_its_management_account(ans
             stub.add_response("describe_organization", organization(master=ACCOUNT), {})
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
     assert scps.status == status and ctx.errors == []
+    assert scps.rcp_status == "not_applicable"
 
 
 def test_scps_not_enabled_are_no_levels() -> None:
@@ -367,8 +415,10 @@ def test_scps_not_enabled_are_no_levels() -> None:
         stub.add_response("describe_organization", organization(), {})
         stub.add_response("list_parents", {"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]}, {"ChildId": ACCOUNT})
         stub.add_client_error("list_policies_for_target", "PolicyTypeNotEnabledException", http_status_code=400)
+        stub.add_client_error("list_policies_for_target", "PolicyTypeNotEnabledException", http_status_code=400)
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
     assert (scps.status, scps.levels, ctx.errors) == ("collected", [], [])
+    assert (scps.rcp_status, scps.rcp_levels) == ("not_enabled", [])
 
 
 def test_scps_that_cannot_be_read_in_moto_leave_the_scan_going(aws: None) -> None:

@@ -174,6 +174,26 @@ def scp(*levels: Sequence[Json], **options: str) -> Scenario:
 
 
 FULL_ACCESS = document(allow("*"))
+RCP_FULL_ACCESS = document(allow("*", Principal="*"))
+
+
+def rcp(*rcp_levels: Sequence[Json], rcp_status: str = "collected", rcp_reason: str = "") -> Scenario:
+    """The secret-reading workload under permissive SCPs and the given RCP levels."""
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.scps([FULL_ACCESS], [FULL_ACCESS], rcps=rcp_levels, rcp_status=rcp_status, rcp_reason=rcp_reason)
+    return s
+
+
+def rcp_denies_parameters() -> Scenario:
+    """An RCP on SSM: SSM is not among the services RCPs govern, so it does not apply."""
+    s = workload(
+        secrets=[("API_KEY", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/api-key")],
+        inline={"grants": document(allow("ssm:GetParameters", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/*"))},
+    )
+    s.parameter("/prod/api-key")
+    no_ssm = document(deny("ssm:*", Principal="*", Sid="NoParameters"))
+    s.scps([FULL_ACCESS], rcps=[[RCP_FULL_ACCESS, no_ssm]], rcp_status="collected")
+    return s
 
 
 def cmk(key_policy: Json, inline: dict[str, Json]) -> Scenario:
@@ -397,6 +417,19 @@ CASES = [
         {"api": PASS},
     ),
     Case(
+        "an RCP denies reading the account's secrets",
+        lambda: rcp([RCP_FULL_ACCESS], [RCP_FULL_ACCESS, document(deny("secretsmanager:*", Principal="*", Sid="No"))]),
+        {"api": FAIL},
+        message={"api": ["denied secretsmanager:GetSecretValue", "RCPs level 1 RCP rcp-1-1 (level-1) statement No"]},
+    ),
+    Case("RCPs that allow", lambda: rcp([RCP_FULL_ACCESS], [RCP_FULL_ACCESS]), {"api": PASS}),
+    Case("an RCP on SSM (not an RCP service) does not apply", rcp_denies_parameters, {"api": PASS}),
+    Case(
+        "RCPs unreadable: evaluated without them (said in the evidence)",
+        lambda: rcp(rcp_status="unreadable", rcp_reason="organizations:ListPoliciesForTarget: AccessDeniedException"),
+        {"api": PASS},
+    ),
+    Case(
         "CMK: root delegation and an identity grant",
         lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}),
         {"api": PASS},
@@ -488,6 +521,19 @@ def test_scps_required_makes_unreadable_scps_an_error() -> None:
     (result,) = evaluate([type(strict)(spec, strict.path)], inventory)
     assert result.status is Status.ERROR
     assert "SCPs not evaluated" in result.message
+
+
+def test_unreadable_rcps_are_named_in_the_evidence_and_an_error_when_required() -> None:
+    from scanner.engine.evaluate import evaluate
+
+    reason = "organizations:ListPoliciesForTarget: AccessDeniedException"
+    (result,) = run("VPCE007", rcp(rcp_status="unreadable", rcp_reason=reason))
+    assert result.evidence["notes"] == [f"RCPs not evaluated: the organization's RCPs could not be read ({reason})"]
+    strict = rule("VPCE007")
+    spec = strict.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="required")})
+    (required,) = evaluate([type(strict)(spec, strict.path)], rcp(rcp_status="unreadable", rcp_reason=reason).build())
+    assert required.status is Status.ERROR
+    assert "RCPs not evaluated" in required.message
 
 
 def test_evidence_lists_every_call_with_its_decision() -> None:

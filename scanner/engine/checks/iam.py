@@ -168,8 +168,9 @@ def check_role_allows(spec: RoleAllowsCheck, subject: object, ctx: CheckContext)
     if any(p.code in ("missing_role", "no_execution_role") for p in plan.problems):
         return Outcome.failed(findings.problems, **evidence)
     findings.reasons += [str(u) for u in plan.unknown]
-    if spec.scps == "required" and plan.role_policies is not None and not plan.role_policies.scps_evaluated:
-        findings.reasons += [n for n in plan.notes if n.startswith("SCPs")]
+    if spec.scps == "required" and plan.role_policies is not None:
+        # The notes say which organization policies (SCPs, RCPs) could not be evaluated.
+        findings.reasons += [n for n in plan.notes if n.startswith(("SCPs", "RCPs"))]
     if plan.role_policies is not None:
         for derived in plan.requests:
             _judge(findings, derived)
