@@ -563,12 +563,13 @@ class Scenario:
         manager: str = "CUSTOMER",
         account: str | None = None,
         region: str | None = None,
+        state: str = "Enabled",
     ) -> str:
         """A described KMS key with its `default` key policy; returns its ARN."""
         arn = f"arn:aws:kms:{region or self.region}:{account or self.account}:key/{key_id}"
         self.add_account(
             "kms_keys",
-            {"Arn": arn, "KeyId": key_id, "KeyManager": manager, "KeyState": "Enabled", "KeyPolicy": policy},
+            {"Arn": arn, "KeyId": key_id, "KeyManager": manager, "KeyState": state, "KeyPolicy": policy},
         )
         return arn
 

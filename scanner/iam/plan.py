@@ -83,7 +83,14 @@ class DerivationProblem:
     """A definite finding of the derivation itself (the task would fail whatever the policies say)."""
 
     code: Literal[
-        "missing_role", "no_execution_role", "secret_missing", "parameter_missing", "default_key_cross_account"
+        "missing_role",
+        "no_execution_role",
+        "secret_missing",
+        "parameter_missing",
+        "default_key_cross_account",
+        "key_disabled",
+        "key_pending_deletion",
+        "key_unusable",
     ]
     vars: dict[str, str]
 

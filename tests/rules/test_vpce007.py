@@ -196,9 +196,9 @@ def rcp_denies_parameters() -> Scenario:
     return s
 
 
-def cmk(key_policy: Json, inline: dict[str, Json]) -> Scenario:
+def cmk(key_policy: Json, inline: dict[str, Json], *, state: str = "Enabled") -> Scenario:
     s = with_secret(inline=inline, kms_key_id="alias/app", kms_key_arn=KEY_ARN)
-    s.kms_key(KEY_ID, policy=key_policy)
+    s.kms_key(KEY_ID, policy=key_policy, state=state)
     return s
 
 
@@ -433,6 +433,31 @@ CASES = [
         "CMK: root delegation and an identity grant",
         lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}),
         {"api": PASS},
+    ),
+    Case(
+        "CMK disabled: cannot decrypt, whatever the policies say",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="Disabled"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is Disabled and cannot decrypt"]},
+        remediation={"api": [f"aws kms enable-key --region {REGION} --key-id {KEY_ARN}"]},
+    ),
+    Case(
+        "CMK pending deletion: cancel the deletion, then enable it",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="PendingDeletion"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is PendingDeletion and cannot decrypt"]},
+        remediation={
+            "api": [
+                f"aws kms cancel-key-deletion --region {REGION} --key-id {KEY_ARN}",
+                f"aws kms enable-key --region {REGION} --key-id {KEY_ARN}",
+            ]
+        },
+    ),
+    Case(
+        "CMK in an unavailable custom key store",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="Unavailable"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is Unavailable and cannot decrypt"]},
     ),
     Case(
         "CMK: root delegation without an identity grant",

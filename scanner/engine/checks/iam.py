@@ -151,6 +151,9 @@ class _RoleFindings:
         "secret_missing": ("secret", "purpose"),
         "parameter_missing": ("parameter", "parameter_name", "parameter_region", "container"),
         "default_key_cross_account": ("secret", "secret_region", "purpose", "role_arn"),
+        "key_disabled": ("key", "key_state", "key_region", "purpose"),
+        "key_pending_deletion": ("key", "key_state", "key_region", "purpose"),
+        "key_unusable": ("key", "key_state", "key_region", "purpose"),
     },
     requires=IAM_REQUIRES,
 )
