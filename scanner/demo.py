@@ -532,10 +532,26 @@ def _repository_policies(region: _Region) -> list[RepositoryPolicy]:
 def _identity_and_secrets() -> dict[str, object]:
     """Execution roles, their policies, the referenced secrets, parameters and keys, and the SCPs."""
     managed = {"PolicyArn": ECS_EXECUTION_POLICY_ARN, "PolicyName": "AmazonECSTaskExecutionRolePolicy"}
+    # ECS may assume every execution role, for tasks of this account only (the confused-deputy guard).
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:*"},
+                },
+            }
+        ],
+    }
     roles = [
         {
             "RoleName": f"{family}-execution",
             "Arn": f"arn:aws:iam::{ACCOUNT}:role/{family}-execution",
+            "AssumeRolePolicyDocument": trust,
             "AttachedPolicies": [managed],
         }
         for family in ("orders-api", "nightly-report", "analytics-worker")
@@ -562,6 +578,7 @@ def _identity_and_secrets() -> dict[str, object]:
         {
             "RoleName": "payments-api-execution",
             "Arn": f"arn:aws:iam::{ACCOUNT}:role/payments-api-execution",
+            "AssumeRolePolicyDocument": trust,
             "AttachedPolicies": [managed],
             "InlinePolicies": [{"PolicyName": "payments-secrets", "PolicyDocument": payments_grant}],
         }

@@ -4,11 +4,14 @@ policies that govern each (`scanner.iam.requests` derives it). Pure data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from scanner.iam.account_policies import RolePolicies, Unknown
 from scanner.iam.policy_set import PolicySet
 from scanner.iam.request import ContextValue, Request, RequestContext
+
+if TYPE_CHECKING:
+    from scanner.iam.trust import TrustAnswer
 from scanner.inventory.iam import Role
 from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.workloads import Workload
@@ -114,6 +117,9 @@ class ExecutionPlan:
     """Reasons the whole role side cannot be decided (role not collected, policy not collected)."""
     notes: list[str] = field(default_factory=list)
     """Evidence worth showing on a decided result (SCPs not evaluated)."""
+    trust: TrustAnswer | Unknown | None = None
+    """Whether ECS may assume the role (its trust policy); None when the role or its trust policy is not
+    in the inventory (a note says so for the latter)."""
 
     @property
     def role_name(self) -> str:

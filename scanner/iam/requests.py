@@ -49,6 +49,8 @@ from scanner.iam.plan import (
 from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.iam.secret_requests import SecretRequests
+from scanner.iam.trust import evaluate_trust
+from scanner.inventory.iam import Role
 from scanner.inventory.images import parse_image
 from scanner.inventory.references import task_references
 from scanner.inventory.workloads import Workload
@@ -172,6 +174,7 @@ class _Deriver(SecretRequests):
             detail = error_detail(failures)
             plan.unknown.append(Unknown(f"execution role {reference} is not in the inventory{detail}"))
             return
+        self._trust(plan, plan.role)
         resolved = self.view.role_policies(plan.role)
         if isinstance(resolved, Unknown):
             plan.unknown.append(resolved)
@@ -180,6 +183,20 @@ class _Deriver(SecretRequests):
         _, scp_reason = self.view.scp_levels()
         if scp_reason is not None:
             plan.notes.append(f"SCPs not evaluated: {scp_reason}")
+
+    def _trust(self, plan: ExecutionPlan, role: Role) -> None:
+        """Whether ECS may assume the role at all (its trust policy), for a workload that needs it."""
+        if not plan.needs_role:
+            return
+        document = role.assume_role_policy_document
+        if document is None:
+            plan.notes.append(f"the trust policy of role {role.role_name} is not in the inventory: not evaluated")
+            return
+        parsed = self.view.parsed(f"{role.arn} trust policy", document)
+        if isinstance(parsed, Unknown):
+            plan.trust = parsed
+            return
+        plan.trust = evaluate_trust(parsed, role.arn, self.account, self.region, self.workload.cluster_arn)
 
     # ---- ECR ---------------------------------------------------------------------------------------
 

@@ -273,6 +273,17 @@ def own_image_repository(policy: Json | None = None, *, unreadable: bool = False
     return s
 
 
+def trust(*statements: Json) -> Scenario:
+    """The compliant workload whose execution role trusts as `statements` say."""
+    s = workload()
+    s.get_role()["AssumeRolePolicyDocument"] = document(*statements)
+    return s
+
+
+def ecs_tasks(effect: str = "Allow", **extra: object) -> Json:
+    return {"Effect": effect, "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", **extra}
+
+
 def secret_missing() -> Scenario:
     s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)])
     s.missing("missing_secrets", SECRET_ARN)
@@ -514,6 +525,63 @@ CASES = [
         lambda: own_image_repository(unreadable=True),
         {"api": ERROR},
         message={"api": [f"the repository policy of {REPOSITORY} (account {ACCOUNT}) was not collected"]},
+    ),
+    Case(
+        "trust policy for the account's own ECS tasks",
+        lambda: trust(
+            ecs_tasks(
+                Condition={
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:*"},
+                }
+            )
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "trust policy for another service only: ECS cannot assume the role",
+        lambda: trust({**ecs_tasks(), "Principal": {"Service": "ec2.amazonaws.com"}}),
+        {"api": FAIL},
+        message={"api": ["cannot be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows"]},
+        remediation={
+            "api": [
+                f"aws iam update-assume-role-policy --role-name {EXECUTION_ROLE_NAME} --policy-document '"
+                + json.dumps(
+                    document(
+                        {**ecs_tasks(), "Principal": {"Service": "ec2.amazonaws.com"}},
+                        ecs_tasks(Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+                    ),
+                    separators=(",", ":"),
+                )
+                + "'"
+            ]
+        },
+    ),
+    Case(
+        "trust policy for ECS tasks of another account only",
+        lambda: trust(ecs_tasks(Condition={"StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT}})),
+        {"api": FAIL},
+        message={"api": ["cannot be assumed by ecs-tasks.amazonaws.com"]},
+    ),
+    Case(
+        "trust policy with a Deny for ECS",
+        lambda: trust(ecs_tasks(), ecs_tasks("Deny", Sid="NoEcs")),
+        {"api": FAIL},
+        message={"api": ["statement NoEcs (Deny) denies sts:AssumeRole"]},
+    ),
+    Case(
+        "trust policy that depends on the task id",
+        lambda: trust(
+            ecs_tasks(Condition={"ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/0123*"}})
+        ),
+        {"api": ERROR},
+        message={"api": ["may assume api-execution is undetermined: aws:sourcearn unknown"]},
+    ),
+    Case(
+        "trust policy conditioned on a key unknown offline",
+        lambda: trust(ecs_tasks(Condition={"StringEquals": {"aws:RequestTag/team": "core"}})),
+        {"api": ERROR},
+        message={"api": ["may assume api-execution is undetermined: aws:RequestTag/team unknown"]},
     ),
     Case(
         "referenced secret does not exist",
