@@ -75,8 +75,11 @@ class DeriverBase:
         extra: dict[str, str] | None = None,
         extra_absent: Iterable[str] = (),
         network_absent: bool = False,
+        owner_unknown: bool = False,
     ) -> Request:
         resource_account = (resource.split(":")[4] or AWS_OWNED) if resource != "*" else None
+        if owner_unknown:
+            resource_account = None  # an S3 ARN names no account: aws:ResourceAccount stays unknown
         through = endpoint.vpc_endpoint_id if endpoint is not None and not network_absent else None
         key = (
             region,

@@ -16,7 +16,18 @@ from scanner.inventory.iam import Role
 from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.workloads import Workload
 
-ResourceKind = Literal["token", "repository", "log_stream", "log_group", "secret", "parameter", "key", "layer_bucket"]
+ResourceKind = Literal[
+    "token",
+    "repository",
+    "log_stream",
+    "log_group",
+    "secret",
+    "parameter",
+    "key",
+    "layer_bucket",
+    "environment_file",
+    "environment_bucket",
+]
 
 LAYER_ACTIONS: Final = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
 TOKEN_ACTION: Final = "ecr:GetAuthorizationToken"
@@ -26,6 +37,8 @@ SECRET_ACTION: Final = "secretsmanager:GetSecretValue"
 PARAMETER_ACTION: Final = "ssm:GetParameters"
 DECRYPT_ACTION: Final = "kms:Decrypt"
 LAYER_DOWNLOAD_ACTION: Final = "s3:GetObject"
+ENVIRONMENT_FILE_ACTION: Final = "s3:GetObject"
+BUCKET_LOCATION_ACTION: Final = "s3:GetBucketLocation"
 # Two shapes of ECS task id (32 hex digits): a policy that allows one and not the other restricts the
 # task id part of the log stream name, which is unknown before the task runs.
 TASK_IDS: Final = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")

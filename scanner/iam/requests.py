@@ -34,7 +34,9 @@ from scanner.iam.account_policies import Unknown, account_policies
 from scanner.iam.derivation import error_detail
 from scanner.iam.plan import (
     AWS_OWNED,
+    BUCKET_LOCATION_ACTION,
     CREATE_GROUP_ACTION,
+    ENVIRONMENT_FILE_ACTION,
     LAYER_ACTIONS,
     LAYER_DOWNLOAD_ACTION,
     LOG_ACTIONS,
@@ -44,6 +46,7 @@ from scanner.iam.plan import (
     DerivationProblem,
     DerivedRequest,
     ExecutionPlan,
+    ResourceKind,
     with_endpoint,
 )
 from scanner.iam.policy_set import PolicySet, ResourcePolicy
@@ -99,7 +102,10 @@ class _Deriver(SecretRequests):
             for c in definition.container_definitions
             if c.log_configuration and c.log_configuration.log_driver == "awslogs"
         ]
-        plan.needs_role = bool(ecr_images or logs or references)
+        environment_files = [
+            (c.name, f.value) for c in definition.container_definitions for f in c.environment_files if f.type == "s3"
+        ]
+        plan.needs_role = bool(ecr_images or logs or references or environment_files)
         self._identity(plan)
         principal = plan.principal_arn or ""
         self._share_contexts(plan)
@@ -123,6 +129,8 @@ class _Deriver(SecretRequests):
             plan.requests += self._log_requests(plan, principal, logging.name, logging.log_configuration.options)
         for ref in references:
             plan.requests += self._reference_requests(plan, principal, ref)
+        for container_name, object_arn in environment_files:
+            plan.requests += self._environment_file_requests(plan, principal, container_name, object_arn)
         if plan.needs_role and reference is None:
             plan.problems.append(DerivationProblem("no_execution_role", {"role_name": plan.role_name}))
         self._apply_rcps(plan)
@@ -287,6 +295,38 @@ class _Deriver(SecretRequests):
             grant_resource=bucket,
             endpoint_service=self._service("s3", region),
         )
+
+    # ---- environment files in S3 ------------------------------------------------------------------
+
+    def _environment_file_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, object_arn: str
+    ) -> list[DerivedRequest]:
+        """`s3:GetObject` on the object and `s3:GetBucketLocation` on its bucket, through the task VPC's S3
+        endpoint (ECS documents both for `environmentFiles`). The bucket's owner and policy are not
+        collected: the evidence says its policy was not evaluated."""
+        bucket = object_arn.split(":", 5)[-1].split("/", 1)[0]
+        bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
+        endpoint = self._endpoint("s3", self.region)
+        service = self._service("s3", self.region)
+        purpose = f"container {container} reads environment file {object_arn}"
+        note = f"bucket policy of {bucket_arn} not collected: its statements not evaluated"
+        if note not in plan.notes:
+            plan.notes.append(note)
+        calls: tuple[tuple[str, str, ResourceKind], ...] = (
+            (ENVIRONMENT_FILE_ACTION, object_arn, "environment_file"),
+            (BUCKET_LOCATION_ACTION, bucket_arn, "environment_bucket"),
+        )
+        return [
+            DerivedRequest(
+                request=self._request(action, resource, principal, self.region, endpoint, owner_unknown=True),
+                policies=self._policies(plan),
+                purpose=purpose,
+                kind=kind,
+                grant_resource=resource,
+                endpoint_service=service,
+            )
+            for action, resource, kind in calls
+        ]
 
     # ---- CloudWatch Logs -------------------------------------------------------------------------
 

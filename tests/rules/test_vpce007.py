@@ -284,6 +284,15 @@ def ecs_tasks(effect: str = "Allow", **extra: object) -> Json:
     return {"Effect": effect, "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", **extra}
 
 
+ENV_FILE = "arn:aws:s3:::team-config/prod/app.env"
+
+
+def environment_file(inline: dict[str, Json] | None = None) -> Scenario:
+    app = container()
+    app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
+    return workload(app=app, inline=inline)
+
+
 def secret_missing() -> Scenario:
     s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)])
     s.missing("missing_secrets", SECRET_ARN)
@@ -582,6 +591,27 @@ CASES = [
         lambda: trust(ecs_tasks(Condition={"StringEquals": {"aws:RequestTag/team": "core"}})),
         {"api": ERROR},
         message={"api": ["may assume api-execution is undetermined: aws:RequestTag/team unknown"]},
+    ),
+    Case(
+        "environment file in S3 without s3:GetObject and s3:GetBucketLocation",
+        environment_file,
+        {"api": FAIL},
+        message={"api": [f"not allowed s3:GetObject on {ENV_FILE}", "reads environment file"]},
+        remediation={
+            "api": [
+                put_role_policy(
+                    {**fix("s3:GetObject", ENV_FILE), "Sid": "VpceScanExecutionRole1"},
+                    {**fix("s3:GetBucketLocation", "arn:aws:s3:::team-config"), "Sid": "VpceScanExecutionRole2"},
+                )
+            ]
+        },
+    ),
+    Case(
+        "environment file in S3 with both permissions",
+        lambda: environment_file(
+            {"env": document(allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]))}
+        ),
+        {"api": PASS},
     ),
     Case(
         "referenced secret does not exist",
