@@ -512,6 +512,7 @@ def demo_inventory() -> Inventory:
                 account_id=ACCOUNT,
                 regions=[RegionInventory.model_validate({"region": REGION, **region.data})],
                 repository_policies=_repository_policies(region),
+                pull_through_cache_regions=[REGION],
                 **_identity_and_secrets(),
             )
         ],

@@ -585,8 +585,12 @@ class Scenario:
         self.add_account("ssm_parameters", item)
         return arn
 
-    def repository_policy(self, repository_arn: str, policy: Json | str | None) -> None:
-        self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy})
+    def repository_policy(self, repository_arn: str, policy: Json | str | None, *, exists: bool = True) -> None:
+        self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy, "exists": exists})
+
+    def pull_through_cache_rule(self, prefix: str, upstream: str = "registry-1.docker.io") -> None:
+        rule = {"region": self.region, "ecr_repository_prefix": prefix, "upstream_registry_url": upstream}
+        self.add_account("pull_through_cache_rules", rule)
 
     def missing(self, field_name: str, reference: str) -> None:
         """`missing_roles`, `missing_secrets` or `missing_parameters`: looked up, and not there."""
@@ -680,6 +684,11 @@ class Scenario:
                     if arn and image.account == self.account and arn not in recorded | failed:
                         recorded.add(arn)
                         account_data.setdefault("repository_policies", []).append({"repository_arn": arn})
+                    # ... and the pull-through cache rules of the region (none, unless a scenario adds some).
+                    read = account_data.setdefault("pull_through_cache_regions", [])
+                    rules_failed = any(e.operation == "DescribePullThroughCacheRules" for e in m.errors)
+                    if arn and image.account == self.account and m.region not in read and not rules_failed:
+                        read.append(m.region)
         return Inventory(
             source="fixture",
             collected_at=COLLECTED_AT,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scanner.collect import ecr, kms, secrets, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
-from scanner.inventory.iam import KmsKey, RepositoryPolicy, SecretMetadata, SsmParameter
+from scanner.inventory.iam import KmsKey, PullThroughCacheRule, RepositoryPolicy, SecretMetadata, SsmParameter
 from scanner.inventory.images import parse_image
 from scanner.inventory.references import task_references
 from scanner.inventory.root import RegionInventory
@@ -45,6 +45,8 @@ class Wanted:
     secret_ids: dict[str, list[str]] = field(default_factory=dict)
     parameter_names: dict[str, list[str]] = field(default_factory=dict)
     repositories: dict[str, list[str]] = field(default_factory=dict)
+    # The regions where images come from the account's own registry (pull-through cache rules apply).
+    own_registry_regions: set[str] = field(default_factory=set)
 
     @property
     def regions(self) -> list[str]:
@@ -59,6 +61,8 @@ class Dependencies:
     missing_parameters: list[str] = field(default_factory=list)
     kms_keys: list[KmsKey] = field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = field(default_factory=list)
+    pull_through_cache_rules: list[PullThroughCacheRule] = field(default_factory=list)
+    pull_through_cache_regions: list[str] = field(default_factory=list)
     errors: list[CollectionErrorRecord] = field(default_factory=list)
 
 
@@ -78,6 +82,8 @@ def wanted(regions: Sequence[RegionInventory], account_id: str, partition: str) 
                 arn = image.repository_arn
                 if arn is not None and image.region is not None:
                     found.repositories.setdefault(image.region, []).append(arn)
+                    if image.account == account_id:
+                        found.own_registry_regions.add(image.region)
     return found
 
 
@@ -101,20 +107,30 @@ def collect_dependencies(
         for region in want.regions
     ]
 
-    def first_pass(job: _RegionJob) -> tuple[secrets.Secrets, ssm.Parameters, list[RepositoryPolicy]]:
+    def first_pass(
+        job: _RegionJob,
+    ) -> tuple[secrets.Secrets, ssm.Parameters, list[RepositoryPolicy], list[PullThroughCacheRule] | None]:
         region = job.ctx.region
+        rules = None
+        if region in want.own_registry_regions:
+            rules = ecr.collect_pull_through_cache_rules(job.ctx, job.ecr)
         return (
             secrets.collect_secrets(job.ctx, job.secretsmanager, want.secret_ids.get(region, [])),
             ssm.collect_parameters(job.ctx, job.ssm, want.parameter_names.get(region, []), partition),
             ecr.collect_repository_policies(job.ctx, job.ecr, want.repositories.get(region, [])),
+            rules,
         )
 
-    for job, (found_secrets, found_parameters, policies) in zip(jobs, _parallel(jobs, first_pass), strict=True):
+    for job, answers in zip(jobs, _parallel(jobs, first_pass), strict=True):
+        found_secrets, found_parameters, policies, rules = answers
         result.secrets += found_secrets.secrets
         result.missing_secrets += found_secrets.missing
         result.parameters += found_parameters.parameters
         result.missing_parameters += found_parameters.missing
         result.repository_policies += policies
+        if rules is not None:
+            result.pull_through_cache_rules += rules
+            result.pull_through_cache_regions.append(job.ctx.region)
         result.errors += job.ctx.errors
     _collect_keys(session, account_id, result, progress)
     return result

@@ -31,6 +31,8 @@ ResourceKind = Literal[
 
 LAYER_ACTIONS: Final = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
 TOKEN_ACTION: Final = "ecr:GetAuthorizationToken"
+PULL_THROUGH_ACTION: Final = "ecr:BatchImportUpstreamImage"
+CREATE_REPOSITORY_ACTION: Final = "ecr:CreateRepository"
 LOG_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
 CREATE_GROUP_ACTION: Final = "logs:CreateLogGroup"
 SECRET_ACTION: Final = "secretsmanager:GetSecretValue"

@@ -36,10 +36,12 @@ from scanner.iam.plan import (
     AWS_OWNED,
     BUCKET_LOCATION_ACTION,
     CREATE_GROUP_ACTION,
+    CREATE_REPOSITORY_ACTION,
     ENVIRONMENT_FILE_ACTION,
     LAYER_ACTIONS,
     LAYER_DOWNLOAD_ACTION,
     LOG_ACTIONS,
+    PULL_THROUGH_ACTION,
     RCP_SERVICES,
     TASK_IDS,
     TOKEN_ACTION,
@@ -119,6 +121,10 @@ class _Deriver(SecretRequests):
             plan.requests += self._image_requests(
                 plan, principal, container, image.image, image.repository_arn, image.region, image.account
             )
+            if image.account == self.account:
+                plan.requests += self._pull_through_requests(
+                    plan, principal, container, image.image, image.repository_arn, image.region
+                )
             if image.region == self.region and image.region not in token_regions:
                 plan.layer_downloads.append(self._layer_download(image.region, container, image.image))
             token_regions.setdefault(image.region)
@@ -248,6 +254,60 @@ class _Deriver(SecretRequests):
                 resource_policy_document=document,
             )
             for action in LAYER_ACTIONS
+        ]
+
+    def _pull_through_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, image: str, repository: str, region: str
+    ) -> list[DerivedRequest]:
+        """A repository under a pull-through cache rule is filled from upstream on a pull: the role also
+        needs `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not
+        exist (ECR user guide, "IAM permissions required to sync an upstream registry"). ECR makes the
+        import and creation itself, for the pull: no VPC endpoint of the task is on their path."""
+        account = self.view.account
+        name = repository.split(":", 5)[5].removeprefix("repository/")
+        purpose = f"container {container} pulls {image} through a pull-through cache rule"
+        if region not in account.pull_through_cache_regions:
+            failures = [
+                e
+                for e in account.errors
+                if e.service == "ecr" and e.operation == "DescribePullThroughCacheRules" and e.region == region
+            ]
+            if not failures:
+                note = f"pull-through cache rules of {region} not in the inventory: not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+                return []
+            unknown = Unknown(
+                f"the pull-through cache rules of {region} were not read{error_detail(failures)}, so whether "
+                f"{repository} is filled from an upstream registry is unknown"
+            )
+            return [
+                DerivedRequest(
+                    request=self._request(PULL_THROUGH_ACTION, repository, principal, region, None),
+                    policies=None,
+                    purpose=purpose,
+                    kind="repository",
+                    grant_resource=repository,
+                    endpoint_service=None,
+                    unknown=unknown,
+                )
+            ]
+        if not any(rule.region == region and rule.covers(name) for rule in account.pull_through_cache_rules):
+            return []
+        collected = account.repository_policy_by_arn.get(repository)
+        actions = [PULL_THROUGH_ACTION]
+        if collected is None or not collected.exists:
+            actions.append(CREATE_REPOSITORY_ACTION)  # not there yet (or not known to be): the first pull creates it
+        return [
+            DerivedRequest(
+                request=self._request(action, repository, principal, region, None),
+                policies=self._policies(plan),
+                purpose=purpose,
+                kind="repository",
+                grant_resource=repository,
+                endpoint_service=None,
+            )
+            for action in actions
         ]
 
     def _token_request(self, plan: ExecutionPlan, principal: str, region: str) -> DerivedRequest:

@@ -108,6 +108,22 @@ class _Snake(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class PullThroughCacheRule(_Snake):
+    """One ECR pull-through cache rule (DescribePullThroughCacheRules) of the account, in `region`.
+
+    An image of the account's registry whose repository name starts with `ecr_repository_prefix/` (or any
+    repository, for the prefix `ROOT`) is pulled through the cache: the execution role then also needs
+    `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not exist yet."""
+
+    region: str
+    ecr_repository_prefix: str
+    upstream_registry_url: str = ""
+
+    def covers(self, repository_name: str) -> bool:
+        prefix = self.ecr_repository_prefix
+        return prefix == "ROOT" or repository_name.startswith(f"{prefix}/")
+
+
 class OrganizationPolicy(_Snake):
     """One SCP as DescribePolicy returns it: summary fields and its content (a JSON string)."""
 

@@ -16,6 +16,7 @@ from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.iam import (
     KmsKey,
     ManagedPolicy,
+    PullThroughCacheRule,
     RepositoryPolicy,
     Role,
     SecretMetadata,
@@ -134,6 +135,9 @@ class AccountInventory(_Root):
     missing_parameters: list[str] = Field(default_factory=list)
     kms_keys: list[KmsKey] = Field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = Field(default_factory=list)
+    # ECR pull-through cache rules, and the regions whose rules were read (all of them, when none failed).
+    pull_through_cache_rules: list[PullThroughCacheRule] = Field(default_factory=list)
+    pull_through_cache_regions: list[str] = Field(default_factory=list)
     # None: not collected (an older inventory, a template); see ServiceControlPolicies.status.
     service_control_policies: ServiceControlPolicies | None = None
     # Live iam:SimulatePrincipalPolicy answers, only with --verify-live.

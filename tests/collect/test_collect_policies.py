@@ -165,6 +165,30 @@ def test_repository_policies_are_read_in_the_account_too() -> None:
     ]
 
 
+def test_pull_through_cache_rules_follow_pages_and_a_failed_page_leaves_them_unknown() -> None:
+    rule = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("ecr")
+    with Stubber(c) as stub:
+        stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [rule], "nextToken": "t"}, {})
+        stub.add_response(
+            "describe_pull_through_cache_rules",
+            {"pullThroughCacheRules": [{**rule, "ecrRepositoryPrefix": "quay"}]},
+            {"nextToken": "t"},
+        )
+        found = ecr.collect_pull_through_cache_rules(ctx, c)
+        stub.assert_no_pending_responses()
+    assert found is not None and [r.ecr_repository_prefix for r in found] == ["docker-hub", "quay"]
+    assert found[0].covers("docker-hub/library/nginx") and not found[0].covers("docker-hubx/nginx")
+    with Stubber(c) as stub:
+        stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [rule], "nextToken": "t"}, {})
+        stub.add_client_error("describe_pull_through_cache_rules", "ThrottlingException", http_status_code=400)
+        assert ecr.collect_pull_through_cache_rules(ctx, c) is None  # page 1 alone is not the whole list
+    assert [(e.action, e.error_code) for e in ctx.errors] == [
+        ("ecr:DescribePullThroughCacheRules", "ThrottlingException")
+    ]
+
+
 def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
     from scanner.collect.dependencies import wanted
     from tests.builders import Scenario, container
@@ -178,6 +202,7 @@ def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
         ]
     )
     want = wanted(s.build().accounts[0].regions, ACCOUNT, "aws")
+    assert want.own_registry_regions == {REGION}
     assert want.repositories == {
         REGION: [
             f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app",

@@ -293,6 +293,24 @@ def environment_file(inline: dict[str, Json] | None = None) -> Scenario:
     return workload(app=app, inline=inline)
 
 
+CACHED_REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/library/nginx"
+
+
+def pull_through(
+    *, exists: bool = True, inline: dict[str, Json] | None = None, rules_unreadable: bool = False
+) -> Scenario:
+    """The workload pulls docker-hub/library/nginx from its own registry, under a `docker-hub` rule."""
+    s = workload(app=container(image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1"))
+    if inline:
+        s.get_role()["InlinePolicies"] = [{"PolicyName": n, "PolicyDocument": d} for n, d in inline.items()]
+    s.repository_policy(CACHED_REPOSITORY, None, exists=exists)
+    if rules_unreadable:
+        s.error("ecr", "DescribePullThroughCacheRules")
+    else:
+        s.pull_through_cache_rule("docker-hub")
+    return s
+
+
 def secret_missing() -> Scenario:
     s = workload(secrets=[("DB_PASSWORD", SECRET_ARN)])
     s.missing("missing_secrets", SECRET_ARN)
@@ -612,6 +630,35 @@ CASES = [
             {"env": document(allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]))}
         ),
         {"api": PASS},
+    ),
+    Case(
+        "pull-through cache repository: the role must be allowed to import from upstream",
+        pull_through,
+        {"api": FAIL},
+        message={"api": [f"not allowed ecr:BatchImportUpstreamImage on {CACHED_REPOSITORY}"]},
+        remediation={"api": [put_role_policy(fix("ecr:BatchImportUpstreamImage", CACHED_REPOSITORY))]},
+    ),
+    Case(
+        "pull-through cache repository not created yet: also ecr:CreateRepository",
+        lambda: pull_through(exists=False),
+        {"api": FAIL},
+        remediation={
+            "api": [put_role_policy(fix(["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], CACHED_REPOSITORY))]
+        },
+    ),
+    Case(
+        "pull-through cache repository with both permissions",
+        lambda: pull_through(
+            exists=False,
+            inline={"cache": document(allow(["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], "*"))},
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "pull-through cache rules not readable",
+        lambda: pull_through(rules_unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the pull-through cache rules of {REGION} were not read (ecr:DescribePullThroughCacheRules"]},
     ),
     Case(
         "referenced secret does not exist",

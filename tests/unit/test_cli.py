@@ -216,3 +216,18 @@ def test_bad_price_file_fails_before_scanning(capsys: pytest.CaptureFixture[str]
     )
     assert code == 2 and out == "" and not (tmp_path / "r.html").exists()
     assert err.count("\n") == 1 and "prices.yaml: nat_hourly: unknown key" in err
+
+
+def test_permissions_list_what_the_collector_calls_and_verify_live_adds_the_simulator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "permissions")
+    (statement,) = json.loads(out)["Statement"]
+    assert code == 0
+    # The policies the IAM evaluation reads: own-account repositories, pull-through cache rules, RCPs.
+    read = {"ecr:GetRepositoryPolicy", "ecr:DescribePullThroughCacheRules", "organizations:ListPoliciesForTarget"}
+    assert read <= set(statement["Action"])
+    assert "iam:SimulatePrincipalPolicy" not in statement["Action"]
+    code, out, _ = run(capsys, "permissions", "--verify-live")
+    (live,) = json.loads(out)["Statement"]
+    assert code == 0 and set(live["Action"]) == {*statement["Action"], "iam:SimulatePrincipalPolicy"}
