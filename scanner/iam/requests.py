@@ -146,6 +146,19 @@ class _Deriver(SecretRequests):
         """Add the account's RCP levels to each call on a resource of the account in a service that RCPs
         govern (a call on `*`, like the ECR token, is judged against the caller's account, which is the
         same). Resources of other accounts are under their own organization's RCPs, which are not read."""
+        others = sorted(
+            {
+                fields[4]
+                for derived in plan.requests
+                if len(fields := derived.resource.split(":")) > 4
+                and fields[4] not in ("", self.account)
+                and derived.action.split(":")[0].lower() in RCP_SERVICES
+            }
+        )
+        for owner in others:
+            note = f"RCPs of account {owner} (resources of another account) not collected: not evaluated"
+            if note not in plan.notes:
+                plan.notes.append(note)
         levels, reason = self.view.rcp_levels()
         if reason is not None:
             note = f"RCPs not evaluated: {reason}"

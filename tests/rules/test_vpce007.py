@@ -744,3 +744,15 @@ def test_verify_live_agreement_keeps_the_offline_answer() -> None:
     (result,) = run("VPCE007", s)
     assert result.status is Status.FAIL
     assert result.evidence["verify_live"] == {"compared": 1, "not_simulated": 6, "disagreements": []}
+
+
+def test_rcps_of_another_account_are_said_not_evaluated() -> None:
+    """The scan reads the RCPs of its own account only: a cross-account repository's are not known."""
+    s = cross_account_image(document({"Effect": "Allow", "Principal": {"AWS": EXECUTION_ROLE}, "Action": "ecr:*"}))
+    s.scps([FULL_ACCESS], rcps=[[RCP_FULL_ACCESS]], rcp_status="collected")
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.PASS, result.message
+    assert (
+        f"RCPs of account {OTHER_ACCOUNT} (resources of another account) not collected: not evaluated"
+        in (result.evidence["notes"])
+    )
