@@ -588,6 +588,9 @@ class Scenario:
     def repository_policy(self, repository_arn: str, policy: Json | str | None, *, exists: bool = True) -> None:
         self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy, "exists": exists})
 
+    def bucket_policy(self, bucket_arn: str, policy: Json | None, *, owned: bool = True) -> None:
+        self.add_account("bucket_policies", {"bucket_arn": bucket_arn, "owned": owned, "policy": policy})
+
     def pull_through_cache_rule(self, prefix: str, upstream: str = "registry-1.docker.io") -> None:
         rule = {"region": self.region, "ecr_repository_prefix": prefix, "upstream_registry_url": upstream}
         self.add_account("pull_through_cache_rules", rule)
@@ -679,6 +682,12 @@ class Scenario:
         for m in scenarios:
             for definition in m.data.get("task_definitions", []):
                 for item in definition.get("containerDefinitions", []):
+                    # Buckets of environment files: the account's own, without a policy, unless said otherwise.
+                    for environment_file in item.get("environmentFiles", []):
+                        bucket = "arn:aws:s3:::" + environment_file["value"].split(":::", 1)[-1].split("/", 1)[0]
+                        buckets = account_data.setdefault("bucket_policies", [])
+                        if bucket not in {b["bucket_arn"] for b in buckets} | failed:
+                            buckets.append({"bucket_arn": bucket, "owned": True})
                     image = parse_image(item.get("image", ""), m.region)
                     arn = image.repository_arn
                     if arn and image.account == self.account and arn not in recorded | failed:

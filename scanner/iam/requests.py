@@ -172,6 +172,7 @@ class _Deriver(SecretRequests):
             policies = derived.policies
             fields = derived.resource.split(":")
             owner = fields[4] if len(fields) > 4 else self.account  # `*`: the caller's account
+            owner = derived.resource_owner or owner  # S3 ARNs name no account: the collector's answer
             if policies is None or owner != self.account or derived.action.split(":")[0].lower() not in RCP_SERVICES:
                 continue
             extended = with_rcps.get(id(policies))
@@ -375,28 +376,56 @@ class _Deriver(SecretRequests):
         self, plan: ExecutionPlan, principal: str, container: str, object_arn: str
     ) -> list[DerivedRequest]:
         """`s3:GetObject` on the object and `s3:GetBucketLocation` on its bucket, through the task VPC's S3
-        endpoint (ECS documents both for `environmentFiles`). The bucket's owner and policy are not
-        collected: the evidence says its policy was not evaluated."""
+        endpoint (ECS documents both for `environmentFiles`), under the bucket policy of an own bucket. A
+        bucket of another account, or one whose ownership or policy could not be read, is undetermined."""
         bucket = object_arn.split(":", 5)[-1].split("/", 1)[0]
         bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
         endpoint = self._endpoint("s3", self.region)
         service = self._service("s3", self.region)
         purpose = f"container {container} reads environment file {object_arn}"
-        note = f"bucket policy of {bucket_arn} not collected: its statements not evaluated"
-        if note not in plan.notes:
-            plan.notes.append(note)
+        collected = self.view.account.bucket_policy_by_arn.get(bucket_arn)
+        unknown: Unknown | None = None
+        resource_policy: ResourcePolicy | None = None
+        owner: str | None = None
+        if collected is None:
+            failures = self.view.errors_for(bucket_arn)
+            if failures:
+                unknown = Unknown(f"the owner or bucket policy of {bucket_arn} was not read{error_detail(failures)}")
+            else:
+                # An inventory written before bucket policies were read: no record, no error.
+                note = f"bucket policy of {bucket_arn} not in the inventory: its statements not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+        elif not collected.owned:
+            unknown = Unknown(
+                f"bucket {bucket_arn} is not the scanned account's (ListBuckets): its owner's bucket policy "
+                "cannot be read, so whether it allows the role is unknown"
+            )
+        else:
+            owner = self.account
+            if collected.policy is not None:
+                parsed = self.view.parsed(bucket_arn, collected.policy)
+                if isinstance(parsed, Unknown):
+                    unknown = parsed
+                else:
+                    resource_policy = ResourcePolicy(self.account, parsed)
         calls: tuple[tuple[str, str, ResourceKind], ...] = (
             (ENVIRONMENT_FILE_ACTION, object_arn, "environment_file"),
             (BUCKET_LOCATION_ACTION, bucket_arn, "environment_bucket"),
         )
         return [
             DerivedRequest(
-                request=self._request(action, resource, principal, self.region, endpoint, owner_unknown=True),
-                policies=self._policies(plan),
+                request=self._request(
+                    action, resource, principal, self.region, endpoint, owner_unknown=owner is None, owner=owner
+                ),
+                policies=None if unknown else self._policies(plan, resource_policy),
                 purpose=purpose,
                 kind=kind,
                 grant_resource=resource,
                 endpoint_service=service,
+                unknown=unknown,
+                resource_owner=owner,
+                resource_policy_document=collected.policy if collected is not None else None,
             )
             for action, resource, kind in calls
         ]

@@ -104,6 +104,15 @@ class RepositoryPolicy(AwsModel):
     exists: bool = True
 
 
+class BucketPolicy(AwsModel):
+    """An S3 bucket that environment files are read from: whether the scanned account owns it (ListBuckets)
+    and, if it does, its bucket policy (`policy` None: it has none)."""
+
+    bucket_arn: str
+    owned: bool
+    policy: PolicyText | None = None
+
+
 class _Snake(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

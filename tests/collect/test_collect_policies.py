@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from scanner.collect import ecr, iam, kms, organizations, secrets, simulate, ssm
+from scanner.collect import ecr, iam, kms, organizations, s3, secrets, simulate, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
 from scanner.config import ScanConfig, bundled_path
 from scanner.engine.loader import load_rules
@@ -186,6 +186,46 @@ def test_pull_through_cache_rules_follow_pages_and_a_failed_page_leaves_them_unk
         assert ecr.collect_pull_through_cache_rules(ctx, c) is None  # page 1 alone is not the whole list
     assert [(e.action, e.error_code) for e in ctx.errors] == [
         ("ecr:DescribePullThroughCacheRules", "ThrottlingException")
+    ]
+
+
+# ---- S3 (environment files) ------------------------------------------------------------------------------
+
+
+def test_bucket_policies_of_own_buckets_and_ownership_of_the_others() -> None:
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_response("list_buckets", {"Buckets": [{"Name": "config"}], "ContinuationToken": "t"}, {})
+        stub.add_response(
+            "list_buckets", {"Buckets": [{"Name": "plain"}, {"Name": "locked"}]}, {"ContinuationToken": "t"}
+        )
+        stub.add_response(
+            "get_bucket_policy", {"Policy": DENY_SECRETS}, {"Bucket": "config", "ExpectedBucketOwner": ACCOUNT}
+        )
+        stub.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", http_status_code=404)
+        stub.add_client_error("get_bucket_policy", "AccessDenied", http_status_code=403)
+        found = s3.collect_bucket_policies(ctx, c, "aws", ["config", "central", "plain", "locked", "config"])
+        stub.assert_no_pending_responses()
+    assert [(p.bucket_arn, p.owned, p.policy) for p in found] == [
+        ("arn:aws:s3:::central", False, None),
+        ("arn:aws:s3:::config", True, DENY_SECRETS),
+        ("arn:aws:s3:::plain", True, None),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("s3:GetBucketPolicy", "AccessDenied", "arn:aws:s3:::locked")
+    ]
+
+
+def test_denied_list_buckets_is_an_error_about_each_wanted_bucket() -> None:
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_client_error("list_buckets", "AccessDenied", http_status_code=403)
+        assert s3.collect_bucket_policies(ctx, c, "aws", ["a", "b"]) == []
+    assert [(e.action, e.resource_id) for e in ctx.errors] == [
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::a"),
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::b"),
     ]
 
 

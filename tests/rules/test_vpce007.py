@@ -287,10 +287,25 @@ def ecs_tasks(effect: str = "Allow", **extra: object) -> Json:
 ENV_FILE = "arn:aws:s3:::team-config/prod/app.env"
 
 
-def environment_file(inline: dict[str, Json] | None = None) -> Scenario:
+ENV_BUCKET = "arn:aws:s3:::team-config"
+ENV_GRANT = {"env": document(allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]))}
+
+
+def environment_file(
+    inline: dict[str, Json] | None = None,
+    *,
+    bucket_policy: Json | None = None,
+    owned: bool = True,
+    unreadable: bool = False,
+) -> Scenario:
     app = container()
     app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
-    return workload(app=app, inline=inline)
+    s = workload(app=app, inline=inline)
+    if unreadable:
+        s.error("s3", "ListAllMyBuckets", resource_id=ENV_BUCKET)
+    else:
+        s.bucket_policy(ENV_BUCKET, bucket_policy, owned=owned)
+    return s
 
 
 CACHED_REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/library/nginx"
@@ -624,12 +639,29 @@ CASES = [
             ]
         },
     ),
+    Case("environment file in S3 with both permissions", lambda: environment_file(ENV_GRANT), {"api": PASS}),
     Case(
-        "environment file in S3 with both permissions",
+        "environment file in an own bucket whose policy denies the role",
         lambda: environment_file(
-            {"env": document(allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]))}
+            ENV_GRANT,
+            bucket_policy=document(
+                {"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+            ),
         ),
-        {"api": PASS},
+        {"api": FAIL},
+        message={"api": [f"denied s3:GetObject on {ENV_FILE}", "statement OnlyCi (Deny)"]},
+    ),
+    Case(
+        "environment file in another account's bucket: its policy cannot be read",
+        lambda: environment_file(ENV_GRANT, owned=False),
+        {"api": ERROR},
+        message={"api": [f"bucket {ENV_BUCKET} is not the scanned account's"]},
+    ),
+    Case(
+        "environment file bucket whose ownership could not be read",
+        lambda: environment_file(ENV_GRANT, unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the owner or bucket policy of {ENV_BUCKET} was not read (s3:ListAllMyBuckets"]},
     ),
     Case(
         "pull-through cache repository: the role must be allowed to import from upstream",

@@ -524,9 +524,9 @@ def test_environment_files_in_s3_ask_for_the_object_and_its_bucket_through_the_s
     for request in env:
         assert request.endpoint_service == "s3"
         assert request.request.context.values["aws:sourcevpce"] == (ENDPOINT["s3"],)
-        # An S3 ARN names no account: the bucket's account is not guessed.
-        assert "aws:resourceaccount" not in request.request.context.values
-    assert "bucket policy of arn:aws:s3:::team-config not collected: its statements not evaluated" in plan.notes
+        # An S3 ARN names no account: the bucket's is the account's because ListBuckets listed it.
+        assert request.request.context.values["aws:resourceaccount"] == (ACCOUNT,)
+        assert request.resource_owner == ACCOUNT and request.unknown is None
     (workload,) = derive_workloads(s.build())
     workload_needs([workload])
     (s3,) = [n for n in workload.needs if n.service == "s3"]
