@@ -667,3 +667,24 @@ def test_scan_with_verify_live_adds_the_simulations_before_evaluating(monkeypatc
     (vpce007,) = result.results
     assert vpce007.status is Status.ERROR
     assert "offline allowed" in vpce007.message and "live simulation implicitDeny" in vpce007.message
+
+
+def test_an_own_repository_policy_that_denies_the_pull_is_collected_and_fails_vpce007(aws: None) -> None:
+    """Against moto: collect() now reads the scanned account's own repository policies."""
+    fixture = build_account(boto3.Session(), "us-east-1", ["compliant"])
+    deny_pull = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchGetImage"}],
+    }
+    ecr_client = boto3.Session().client("ecr", region_name="us-east-1")
+    ecr_client.set_repository_policy(repositoryName="app", policyText=json.dumps(deny_pull))
+
+    from scanner.collect import collect
+
+    inventory = collect(boto3.Session())
+    (policy,) = [p for p in inventory.accounts[0].repository_policies if p.repository_arn.endswith(":repository/app")]
+    assert policy.policy is not None and policy.exists
+    results = evaluate_inventory(load_rules([bundled_path("rules")]), inventory, ScanConfig()).results
+    (vpce007,) = [r for r in results if r.rule_id == "VPCE007" and r.workload == fixture["compliant"].service_arn]
+    assert vpce007.status is Status.FAIL, vpce007.message
+    assert "ecr:BatchGetImage" in vpce007.message and "statement OnlyCi (Deny)" in vpce007.message
