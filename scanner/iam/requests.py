@@ -20,6 +20,14 @@ the policies that govern it (ECS semantics, notes/iam-evaluation.md §1.7). Pure
   customer managed key adds `kms:Decrypt` (via `ssm.REGION.amazonaws.com`).
   `/aws/reference/secretsmanager/NAME` adds the secret's own requests.
 
+* Pull-through cache: an image of the account's registry under a pull-through cache rule also asks for
+  `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not exist.
+* `environmentFiles` in S3: `s3:GetObject` on the object and `s3:GetBucketLocation` on the bucket,
+  through the S3 endpoint, under the bucket policy when the account owns the bucket.
+* Around the calls: the role's trust policy must let `ecs-tasks.amazonaws.com` assume it (`trust`), a
+  customer managed key must be Enabled to decrypt, and the account's RCPs apply to the calls on its
+  resources in the services RCPs govern.
+
 Context keys the scanner knows are filled in (the principal, its tags, the organization, the VPC
 endpoint on the path or its absence, the resource's tags and account); everything else stays unknown,
 so a condition on it makes the answer undetermined, never allowed.
