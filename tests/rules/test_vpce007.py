@@ -476,6 +476,12 @@ CASES = [
         message={"api": ["denied secretsmanager:GetSecretValue", "RCPs level 1 RCP rcp-1-1 (level-1) statement No"]},
     ),
     Case("RCPs that allow", lambda: rcp([RCP_FULL_ACCESS], [RCP_FULL_ACCESS]), {"api": PASS}),
+    Case(
+        "an RCP level without an allow",
+        lambda: rcp([RCP_FULL_ACCESS], [document(allow("ecr:*", Principal="*"))]),
+        {"api": FAIL},
+        message={"api": ["no RCP at level 1 (below the root) allows it"]},
+    ),
     Case("an RCP on SSM (not an RCP service) does not apply", rcp_denies_parameters, {"api": PASS}),
     Case(
         "RCPs unreadable: evaluated without them (said in the evidence)",

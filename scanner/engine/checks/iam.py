@@ -137,6 +137,7 @@ class _RoleFindings:
         "not_granted": (*_CALL, "role_name", "policy_name", "policy_document"),
         "boundary_blocks": (*_CALL, "role_name", "boundary_arn", "boundary_document"),
         "scp_blocks": (*_CALL, "role_name", "scp_level"),
+        "rcp_blocks": (*_CALL, "role_name", "rcp_level"),
         "secret_policy_blocks": (*_CALL, "role_arn", "resource_owner", "secret_region", "secret_policy_document"),
         "key_policy_blocks": (*_CALL, "role_arn", "resource_owner", "key_region", "key_policy_document"),
         "repository_policy_blocks": (
@@ -269,9 +270,11 @@ def _gap(findings: _RoleFindings, derived: DerivedRequest, gap: Gap) -> None:
         findings.boundary.append(derived)
     elif Layer.SCP in layers or Layer.RCP in layers:
         level = f"level {gap.level}" if gap.level is not None else "some level"
-        findings.add(
-            "scp_blocks", derived, {"scp_level": f"{level} ({'root' if gap.level == 0 else 'below the root'})"}
-        )
+        where = f"{level} ({'root' if gap.level == 0 else 'below the root'})"
+        if Layer.SCP in layers:
+            findings.add("scp_blocks", derived, {"scp_level": where})
+        else:
+            findings.add("rcp_blocks", derived, {"rcp_level": where})
     else:
         findings.resource_side.setdefault(derived.grant_resource, []).append(derived)
 
