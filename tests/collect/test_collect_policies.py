@@ -303,6 +303,23 @@ def test_keys_skip_aws_managed_aliases_and_read_customer_key_policies_once() -> 
     assert found["alias/app"].key_policy == FULL_ACCESS and found["alias/app"].is_customer_managed
 
 
+def test_the_key_state_comes_from_describe_key() -> None:
+    """A key pending deletion cannot decrypt: DescribeKey's KeyState is kept for VPCE007 to judge."""
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("kms")
+    metadata = {
+        "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Arn": KEY_ARN,
+        "KeyManager": "CUSTOMER",
+        "KeyState": "PendingDeletion",
+    }
+    with Stubber(c) as stub:
+        stub.add_response("describe_key", {"KeyMetadata": metadata}, {"KeyId": KEY_ARN})
+        stub.add_response("get_key_policy", {"Policy": FULL_ACCESS}, {"KeyId": KEY_ARN, "PolicyName": "default"})
+        found = kms.collect_keys(ctx, c, [KEY_ARN])
+    assert found[KEY_ARN].key_state == "PendingDeletion"
+
+
 def test_parameters_are_described_by_name_and_missing_ones_are_data() -> None:
     ctx = CallContext(ACCOUNT, REGION)
     c = client("ssm")
