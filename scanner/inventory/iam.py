@@ -1,6 +1,7 @@
 """IAM and the policies around it: the execution roles that task definitions reference, the managed
-policies attached to them, the secrets, parameters and KMS keys the tasks read, ECR repository policies
-of other accounts' images, the organization's SCPs, and (optionally) live policy-simulation answers.
+policies attached to them, the secrets, parameters and KMS keys the tasks read, the ECR repository
+policies and pull-through cache rules of their images, the buckets of their environment files, the
+organization's SCPs and RCPs, and (optionally) live policy-simulation answers.
 
 Policy documents are kept as the APIs return them: IAM gives dicts, Secrets Manager, KMS, ECR and
 Organizations JSON strings; `scanner.iam.parse_policy_document` reads both.
