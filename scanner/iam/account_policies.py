@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.managed import aws_managed_policy
@@ -25,6 +25,9 @@ from scanner.inventory.iam import KmsKey, Role, SecretMetadata, SsmParameter
 from scanner.inventory.references import SECRET_SUFFIX_LENGTH, SecretId
 from scanner.inventory.root import AccountInventory
 from scanner.results import CollectionErrorRecord
+
+if TYPE_CHECKING:
+    from scanner.iam.trust import TrustAnswer
 
 _CACHE_KEY: Final = "_vpce_scan_account_policies"
 
@@ -87,6 +90,8 @@ class AccountPolicies:
         self.request_contexts: dict[object, tuple[RequestContext, dict[tuple[object, ...], RequestContext]]] = {}
         """Request contexts shared by the workloads of the account whose roles carry the same keys (see
         `DeriverBase._share_contexts`)."""
+        self.trust_answers: dict[tuple[str, str, str], TrustAnswer] = {}
+        """Whether ECS may assume a role, by (role ARN, region, cluster ARN): see `_Deriver._trust`."""
         self.shared_contexts: dict[tuple[object, ...], RequestContext] = {}
         """Request contexts that do not depend on the role (ECR's layer downloads), by what they depend on."""
 

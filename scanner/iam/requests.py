@@ -232,7 +232,13 @@ class _Deriver(SecretRequests):
         if isinstance(parsed, Unknown):
             plan.trust = parsed
             return
-        plan.trust = evaluate_trust(parsed, role.arn, self.account, self.region, self.workload.cluster_arn)
+        # Every workload of a cluster that shares the role gets the same answer: evaluate it once.
+        key = (role.arn, self.region, self.workload.cluster_arn)
+        answer = self.view.trust_answers.get(key)
+        if answer is None:
+            answer = evaluate_trust(parsed, role.arn, self.account, self.region, self.workload.cluster_arn)
+            self.view.trust_answers[key] = answer
+        plan.trust = answer
 
     # ---- ECR ---------------------------------------------------------------------------------------
 
