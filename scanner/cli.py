@@ -155,7 +155,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     report_options(report)
 
-    sub.add_parser("permissions", help="print the least-privilege IAM policy the scan needs")
+    permissions = sub.add_parser("permissions", help="print the least-privilege IAM policy the scan needs")
+    permissions.add_argument(
+        "--verify-live",
+        action="store_true",
+        help="include what `scan --verify-live` adds (iam:SimulatePrincipalPolicy)",
+    )
     return parser
 
 
@@ -343,14 +348,15 @@ def _run_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _run_permissions() -> int:
+def _run_permissions(verify_live: bool) -> int:
     import json
 
-    from scanner.collect import required_actions
+    from scanner.collect import required_actions, simulate
 
+    actions = sorted({*required_actions(), *(simulate.ACTIONS if verify_live else ())})
     policy = {
         "Version": "2012-10-17",
-        "Statement": [{"Sid": "VpceScanReadOnly", "Effect": "Allow", "Action": required_actions(), "Resource": "*"}],
+        "Statement": [{"Sid": "VpceScanReadOnly", "Effect": "Allow", "Action": actions, "Resource": "*"}],
     }
     print(json.dumps(policy, indent=2))
     return EXIT_OK
@@ -379,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "report":
                 return _run_report(args)
             case "permissions":
-                return _run_permissions()
+                return _run_permissions(args.verify_live)
         raise UsageError(f"unknown command {args.command!r}")
     except VpceScanError as exc:
         if debug:

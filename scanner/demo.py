@@ -19,7 +19,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.inventory.iam import KmsKey, ManagedPolicy, Role, SecretMetadata, ServiceControlPolicies, SsmParameter
+from scanner.inventory.iam import (
+    KmsKey,
+    ManagedPolicy,
+    RepositoryPolicy,
+    Role,
+    SecretMetadata,
+    ServiceControlPolicies,
+    SsmParameter,
+)
+from scanner.inventory.images import parse_image
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 
 ACCOUNT = "111122223333"
@@ -502,19 +511,48 @@ def demo_inventory() -> Inventory:
             AccountInventory(
                 account_id=ACCOUNT,
                 regions=[RegionInventory.model_validate({"region": REGION, **region.data})],
+                repository_policies=_repository_policies(region),
+                pull_through_cache_regions=[REGION],
                 **_identity_and_secrets(),
             )
         ],
     )
 
 
+def _repository_policies(region: _Region) -> list[RepositoryPolicy]:
+    """The account's image repositories, read as the collector reads them: none has a policy."""
+    arns: dict[str, None] = {}
+    for definition in region.data.get("task_definitions", []):
+        for container in definition["containerDefinitions"]:
+            arn = parse_image(container["image"], REGION).repository_arn
+            if arn is not None:
+                arns.setdefault(arn)
+    return [RepositoryPolicy(repository_arn=arn) for arn in arns]
+
+
 def _identity_and_secrets() -> dict[str, object]:
     """Execution roles, their policies, the referenced secrets, parameters and keys, and the SCPs."""
     managed = {"PolicyArn": ECS_EXECUTION_POLICY_ARN, "PolicyName": "AmazonECSTaskExecutionRolePolicy"}
+    # ECS may assume every execution role, for tasks of this account only (the confused-deputy guard).
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:*"},
+                },
+            }
+        ],
+    }
     roles = [
         {
             "RoleName": f"{family}-execution",
             "Arn": f"arn:aws:iam::{ACCOUNT}:role/{family}-execution",
+            "AssumeRolePolicyDocument": trust,
             "AttachedPolicies": [managed],
         }
         for family in ("orders-api", "nightly-report", "analytics-worker")
@@ -541,6 +579,7 @@ def _identity_and_secrets() -> dict[str, object]:
         {
             "RoleName": "payments-api-execution",
             "Arn": f"arn:aws:iam::{ACCOUNT}:role/payments-api-execution",
+            "AssumeRolePolicyDocument": trust,
             "AttachedPolicies": [managed],
             "InlinePolicies": [{"PolicyName": "payments-secrets", "PolicyDocument": payments_grant}],
         }
@@ -579,6 +618,28 @@ def _identity_and_secrets() -> dict[str, object]:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"}],
     }
+    rcp_full_access = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+    }
+    rcp_full = {"id": "p-RCPFullAWSAccess", "name": "RCPFullAWSAccess", "content": rcp_full_access}
+    organization_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OrganizationOnly",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": ["secretsmanager:*", "kms:*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORGANIZATION},
+                    "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+                },
+            }
+        ],
+    }
+    perimeter = {"id": "p-perimeter1", "name": "DataPerimeter", "content": organization_only}
     return {
         "roles": [Role.model_validate(r) for r in roles],
         "managed_policies": [
@@ -649,6 +710,13 @@ def _identity_and_secrets() -> dict[str, object]:
                         "target_type": "ACCOUNT",
                         "policies": [{"id": "p-FullAWSAccess", "name": "FullAWSAccess", "content": full_access}],
                     },
+                ],
+                # A data perimeter on the root: secrets and keys only for the organization's principals.
+                "rcp_status": "collected",
+                "rcp_levels": [
+                    {"target_id": "r-a1b2", "target_type": "ROOT", "policies": [rcp_full, perimeter]},
+                    {"target_id": "ou-a1b2-workloads", "target_type": "ORGANIZATIONAL_UNIT", "policies": [rcp_full]},
+                    {"target_id": ACCOUNT, "target_type": "ACCOUNT", "policies": [rcp_full]},
                 ],
             }
         ),

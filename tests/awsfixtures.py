@@ -29,6 +29,23 @@ from typing import Any, Literal
 
 import boto3
 
+
+def _teach_moto_pull_through_cache_rules() -> None:
+    """moto does not implement ecr:DescribePullThroughCacheRules (NotImplementedError): answer as an account
+    without pull-through cache rules does. The collector reads them for every region whose images come from
+    the account's own registry."""
+    from moto.core.responses import ActionResult
+    from moto.ecr.responses import ECRResponse
+
+    def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
+        return ActionResult({"pullThroughCacheRules": []})
+
+    if "describe_pull_through_cache_rules" not in vars(ECRResponse):
+        ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+
+
+_teach_moto_pull_through_cache_rules()
+
 INTERFACE_SERVICES = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "sts")
 CLUSTER_NAME = "vpce-scan-fixture"
 EXECUTION_ROLE_NAME = "vpce-scan-fixture-execution"

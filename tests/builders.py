@@ -21,6 +21,7 @@ from typing import Any
 if __package__ in (None, ""):  # `python tests/builders.py`
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scanner.inventory.images import parse_image
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
 from scanner.results import CollectionErrorRecord
 
@@ -562,12 +563,13 @@ class Scenario:
         manager: str = "CUSTOMER",
         account: str | None = None,
         region: str | None = None,
+        state: str = "Enabled",
     ) -> str:
         """A described KMS key with its `default` key policy; returns its ARN."""
         arn = f"arn:aws:kms:{region or self.region}:{account or self.account}:key/{key_id}"
         self.add_account(
             "kms_keys",
-            {"Arn": arn, "KeyId": key_id, "KeyManager": manager, "KeyState": "Enabled", "KeyPolicy": policy},
+            {"Arn": arn, "KeyId": key_id, "KeyManager": manager, "KeyState": state, "KeyPolicy": policy},
         )
         return arn
 
@@ -583,32 +585,55 @@ class Scenario:
         self.add_account("ssm_parameters", item)
         return arn
 
-    def repository_policy(self, repository_arn: str, policy: Json | str | None) -> None:
-        self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy})
+    def repository_policy(self, repository_arn: str, policy: Json | str | None, *, exists: bool = True) -> None:
+        self.add_account("repository_policies", {"repository_arn": repository_arn, "policy": policy, "exists": exists})
+
+    def bucket_policy(self, bucket_arn: str, policy: Json | None, *, owned: bool = True) -> None:
+        self.add_account("bucket_policies", {"bucket_arn": bucket_arn, "owned": owned, "policy": policy})
+
+    def pull_through_cache_rule(self, prefix: str, upstream: str = "registry-1.docker.io") -> None:
+        rule = {"region": self.region, "ecr_repository_prefix": prefix, "upstream_registry_url": upstream}
+        self.add_account("pull_through_cache_rules", rule)
 
     def missing(self, field_name: str, reference: str) -> None:
         """`missing_roles`, `missing_secrets` or `missing_parameters`: looked up, and not there."""
         self.add_account(field_name, reference)
 
-    def scps(self, *levels: Sequence[Json], status: str = "collected", reason: str = "") -> None:
-        """The SCP levels from the root down to the account, each a list of policy documents."""
-        types = ["ROOT", *["ORGANIZATIONAL_UNIT"] * max(len(levels) - 2, 0), "ACCOUNT"][: len(levels)]
+    def scps(
+        self,
+        *levels: Sequence[Json],
+        status: str = "collected",
+        reason: str = "",
+        rcps: Sequence[Sequence[Json]] = (),
+        rcp_status: str = "not_enabled",
+        rcp_reason: str = "",
+    ) -> None:
+        """The SCP levels from the root down to the account, each a list of policy documents; likewise the
+        RCP levels (`rcps`, with `rcp_status="collected"`)."""
+
+        def described(kind: str, found: Sequence[Sequence[Json]]) -> list[Json]:
+            types = ["ROOT", *["ORGANIZATIONAL_UNIT"] * max(len(found) - 2, 0), "ACCOUNT"][: len(found)]
+            return [
+                {
+                    "target_id": f"level-{index}",
+                    "target_type": target_type,
+                    "policies": [
+                        {"id": f"p-{kind}{index}{n}", "name": f"{kind}-{index}-{n}", "content": json.dumps(document)}
+                        for n, document in enumerate(policies)
+                    ],
+                }
+                for index, (target_type, policies) in enumerate(zip(types, found, strict=True))
+            ]
+
         self.account_data["service_control_policies"] = {
             "status": status,
             "organization_id": "o-exampleorgid",
             "management_account_id": "999988887777",
             "reason": reason,
-            "levels": [
-                {
-                    "target_id": f"level-{index}",
-                    "target_type": kind,
-                    "policies": [
-                        {"id": f"p-{index}{n}", "name": f"scp-{index}-{n}", "content": json.dumps(document)}
-                        for n, document in enumerate(policies)
-                    ],
-                }
-                for index, (kind, policies) in enumerate(zip(types, levels, strict=True))
-            ],
+            "levels": described("scp", levels),
+            "rcp_status": rcp_status,
+            "rcp_levels": described("rcp", rcps),
+            "rcp_reason": rcp_reason,
         }
 
     # ---- collection errors ------------------------------------------------------------------------------
@@ -650,6 +675,29 @@ class Scenario:
                     account_data.setdefault(name, []).extend(copy.deepcopy(value))
                 else:
                     account_data.setdefault(name, copy.deepcopy(value))
+        # The collector reads the policy of every own-account repository an image comes from: unless a
+        # scenario says otherwise (a policy, a collection error), each of them has none.
+        recorded = {p["repository_arn"] for p in account_data.get("repository_policies", [])}
+        failed = {e.resource_id for m in scenarios for e in m.errors}
+        for m in scenarios:
+            for definition in m.data.get("task_definitions", []):
+                for item in definition.get("containerDefinitions", []):
+                    # Buckets of environment files: the account's own, without a policy, unless said otherwise.
+                    for environment_file in item.get("environmentFiles", []):
+                        bucket = "arn:aws:s3:::" + environment_file["value"].split(":::", 1)[-1].split("/", 1)[0]
+                        buckets = account_data.setdefault("bucket_policies", [])
+                        if bucket not in {b["bucket_arn"] for b in buckets} | failed:
+                            buckets.append({"bucket_arn": bucket, "owned": True})
+                    image = parse_image(item.get("image", ""), m.region)
+                    arn = image.repository_arn
+                    if arn and image.account == self.account and arn not in recorded | failed:
+                        recorded.add(arn)
+                        account_data.setdefault("repository_policies", []).append({"repository_arn": arn})
+                    # ... and the pull-through cache rules of the region (none, unless a scenario adds some).
+                    read = account_data.setdefault("pull_through_cache_regions", [])
+                    rules_failed = any(e.operation == "DescribePullThroughCacheRules" for e in m.errors)
+                    if arn and image.account == self.account and m.region not in read and not rules_failed:
+                        read.append(m.region)
         return Inventory(
             source="fixture",
             collected_at=COLLECTED_AT,

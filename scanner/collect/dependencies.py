@@ -1,7 +1,8 @@
 """What the Fargate task definitions depend on beyond the network, for the execution-role rules.
 
 From the collected task definitions: the Secrets Manager secrets and SSM parameters they reference
-(scanner.inventory.references), and the ECR repositories of other accounts their images come from.
+(scanner.inventory.references), and the private ECR repositories their images come from (their
+repository policies, in this account as in others).
 Each is read in its own region, regions in parallel threads as `session._collect_regions` does; then
 the KMS keys those secrets and SecureString parameters use, again per region (an alias or a key id only
 means something in its own region).
@@ -14,9 +15,16 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from scanner.collect import ecr, kms, secrets, ssm
+from scanner.collect import ecr, kms, s3, secrets, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
-from scanner.inventory.iam import KmsKey, RepositoryPolicy, SecretMetadata, SsmParameter
+from scanner.inventory.iam import (
+    BucketPolicy,
+    KmsKey,
+    PullThroughCacheRule,
+    RepositoryPolicy,
+    SecretMetadata,
+    SsmParameter,
+)
 from scanner.inventory.images import parse_image
 from scanner.inventory.references import task_references
 from scanner.inventory.root import RegionInventory
@@ -28,7 +36,7 @@ if TYPE_CHECKING:
     from types_boto3_secretsmanager import SecretsManagerClient
     from types_boto3_ssm import SSMClient
 
-ACTIONS = [*secrets.ACTIONS, *ssm.ACTIONS, *kms.ACTIONS, *ecr.ACTIONS]
+ACTIONS = [*secrets.ACTIONS, *ssm.ACTIONS, *kms.ACTIONS, *ecr.ACTIONS, *s3.ACTIONS]
 
 MAX_THREADS = 8
 SECURE_STRING = "SecureString"
@@ -44,6 +52,10 @@ class Wanted:
     secret_ids: dict[str, list[str]] = field(default_factory=dict)
     parameter_names: dict[str, list[str]] = field(default_factory=dict)
     repositories: dict[str, list[str]] = field(default_factory=dict)
+    # The regions where images come from the account's own registry (pull-through cache rules apply).
+    own_registry_regions: set[str] = field(default_factory=set)
+    # The buckets environment files are read from (S3 is global: read once, from the first region).
+    buckets: list[str] = field(default_factory=list)
 
     @property
     def regions(self) -> list[str]:
@@ -58,6 +70,9 @@ class Dependencies:
     missing_parameters: list[str] = field(default_factory=list)
     kms_keys: list[KmsKey] = field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = field(default_factory=list)
+    bucket_policies: list[BucketPolicy] = field(default_factory=list)
+    pull_through_cache_rules: list[PullThroughCacheRule] = field(default_factory=list)
+    pull_through_cache_regions: list[str] = field(default_factory=list)
     errors: list[CollectionErrorRecord] = field(default_factory=list)
 
 
@@ -73,10 +88,17 @@ def wanted(regions: Sequence[RegionInventory], account_id: str, partition: str) 
                     if fields[4] == account_id and reference.parameter_name:
                         found.parameter_names.setdefault(fields[3], []).append(reference.parameter_name)
             for container in task_definition.container_definitions:
+                for environment_file in container.environment_files:
+                    if environment_file.type == "s3" and environment_file.value.startswith("arn:"):
+                        bucket = environment_file.value.split(":", 5)[-1].split("/", 1)[0]
+                        if bucket and bucket not in found.buckets:
+                            found.buckets.append(bucket)
                 image = parse_image(container.image, region.region)
                 arn = image.repository_arn
-                if arn is not None and image.account != account_id and image.region is not None:
+                if arn is not None and image.region is not None:
                     found.repositories.setdefault(image.region, []).append(arn)
+                    if image.account == account_id:
+                        found.own_registry_regions.add(image.region)
     return found
 
 
@@ -100,22 +122,38 @@ def collect_dependencies(
         for region in want.regions
     ]
 
-    def first_pass(job: _RegionJob) -> tuple[secrets.Secrets, ssm.Parameters, list[RepositoryPolicy]]:
+    def first_pass(
+        job: _RegionJob,
+    ) -> tuple[secrets.Secrets, ssm.Parameters, list[RepositoryPolicy], list[PullThroughCacheRule] | None]:
         region = job.ctx.region
+        rules = None
+        if region in want.own_registry_regions:
+            rules = ecr.collect_pull_through_cache_rules(job.ctx, job.ecr)
         return (
             secrets.collect_secrets(job.ctx, job.secretsmanager, want.secret_ids.get(region, [])),
             ssm.collect_parameters(job.ctx, job.ssm, want.parameter_names.get(region, []), partition),
             ecr.collect_repository_policies(job.ctx, job.ecr, want.repositories.get(region, [])),
+            rules,
         )
 
-    for job, (found_secrets, found_parameters, policies) in zip(jobs, _parallel(jobs, first_pass), strict=True):
+    for job, answers in zip(jobs, _parallel(jobs, first_pass), strict=True):
+        found_secrets, found_parameters, policies, rules = answers
         result.secrets += found_secrets.secrets
         result.missing_secrets += found_secrets.missing
         result.parameters += found_parameters.parameters
         result.missing_parameters += found_parameters.missing
         result.repository_policies += policies
+        if rules is not None:
+            result.pull_through_cache_rules += rules
+            result.pull_through_cache_regions.append(job.ctx.region)
         result.errors += job.ctx.errors
     _collect_keys(session, account_id, result, progress)
+    if want.buckets:
+        home = regions[0].region if regions else "us-east-1"
+        ctx = CallContext(account_id, home, progress)
+        client = session.client("s3", region_name=home, config=CLIENT_CONFIG)
+        result.bucket_policies = s3.collect_bucket_policies(ctx, client, partition, want.buckets)
+        result.errors += ctx.errors
     return result
 
 

@@ -1,4 +1,5 @@
-"""Organizations: the service control policies that govern the scanned account's roles, level by level.
+"""Organizations: the service control policies that govern the scanned account's roles, and the resource
+control policies that govern its resources, level by level.
 
 DescribeOrganization first (any member account may call it): not in an organization
 (AWSOrganizationsNotInUseException) means no SCP applies, and so does being the management account.
@@ -12,13 +13,18 @@ was not read) and the SCPs are `unreadable`. The execution-role rule then evalua
 says so in its evidence, unless the rule asks for them (`scps: required`), in which case it reports
 ERROR. SCPs that are not enabled for the organization (PolicyTypeNotEnabledException) are collected as
 "no levels".
+
+RCPs are read along the same path (ListPoliciesForTarget with RESOURCE_CONTROL_POLICY, DescribePolicy):
+not enabled means none apply, and so does the management account (RCPs never restrict its resources).
+A failure there is recorded the same way and leaves the RCPs `unreadable` (`rcp_status`), without
+touching the SCPs already read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import partial
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -40,6 +46,9 @@ ACTIONS = [
 
 NOT_IN_USE = "AWSOrganizationsNotInUseException"
 NOT_ENABLED = "PolicyTypeNotEnabledException"
+PolicyFilter = Literal["SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"]
+SCP_FILTER: PolicyFilter = "SERVICE_CONTROL_POLICY"
+RCP_FILTER: PolicyFilter = "RESOURCE_CONTROL_POLICY"
 # OUs nest at most five deep under the root; a longer walk means the answers are inconsistent.
 MAX_DEPTH = 8
 
@@ -60,23 +69,39 @@ def collect_scps(ctx: CallContext, org: OrganizationsClient, account_id: str) ->
         organization = org.describe_organization().get("Organization") or {}
     except (ClientError, BotoCoreError) as exc:
         if error_code(exc) == NOT_IN_USE:
-            return ServiceControlPolicies(status="not_in_organization")
+            return ServiceControlPolicies(status="not_in_organization", rcp_status="not_applicable")
         return _unreadable(ctx, _Unreadable("DescribeOrganization", exc), None, None)
     org_id = organization.get("Id")
     management = organization.get("MasterAccountId")
     if management == account_id:
-        # SCPs never restrict the management account.
+        # SCPs never restrict the management account, nor RCPs its resources.
         return ServiceControlPolicies(
-            status="management_account", organization_id=org_id, management_account_id=management
+            status="management_account",
+            organization_id=org_id,
+            management_account_id=management,
+            rcp_status="not_applicable",
         )
     try:
         path = _path_to_root(ctx, org, account_id)
         levels = _levels(ctx, org, path)
     except _Unreadable as failure:
         return _unreadable(ctx, failure, org_id, management)
-    return ServiceControlPolicies(
+    scps = ServiceControlPolicies(
         status="collected", organization_id=org_id, management_account_id=management, levels=levels
     )
+    return scps.model_copy(update=_rcps(ctx, org, path))
+
+
+def _rcps(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]]) -> dict[str, Any]:
+    """The RCP fields of ServiceControlPolicies: `rcp_status`, `rcp_levels`, `rcp_reason`."""
+    try:
+        levels = _levels(ctx, org, path, RCP_FILTER)
+    except _Unreadable as failure:
+        ctx.record_exception(SERVICE, failure.operation, failure.exc)
+        return {"rcp_status": "unreadable", "rcp_reason": str(failure)}
+    if levels is None:
+        return {"rcp_status": "not_enabled"}
+    return {"rcp_status": "collected", "rcp_levels": levels}
 
 
 def _unreadable(
@@ -131,7 +156,23 @@ def _invalid(operation: str, message: str) -> ClientError:
     return ClientError({"Error": {"Code": INVALID_RESPONSE, "Message": message}}, operation)
 
 
-def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]]) -> list[ScpLevel]:
+@overload
+def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]]) -> list[ScpLevel]: ...
+
+
+@overload
+def _levels(
+    ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, TargetType]], policy_type: PolicyFilter
+) -> list[ScpLevel] | None: ...
+
+
+def _levels(
+    ctx: CallContext,
+    org: OrganizationsClient,
+    path: list[tuple[str, TargetType]],
+    policy_type: PolicyFilter = SCP_FILTER,
+) -> list[ScpLevel] | None:
+    """The policies of `policy_type` at each level of `path`; for RCPs, None when they are not enabled."""
     ctx.stage(SERVICE, "ListPoliciesForTarget", f"{len(path)} levels")
     described: dict[str, OrganizationPolicy] = {}
     levels: list[ScpLevel] = []
@@ -139,11 +180,12 @@ def _levels(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, Ta
     for target_id, target_type in path:
         summaries: list[Any] = []
         try:
-            for page in paginator.paginate(TargetId=target_id, Filter="SERVICE_CONTROL_POLICY"):
+            for page in paginator.paginate(TargetId=target_id, Filter=policy_type):
                 summaries += page.get("Policies", [])
         except (ClientError, BotoCoreError) as exc:
             if error_code(exc) == NOT_ENABLED:
-                return []  # SCPs are not enabled in this organization: none applies
+                # The policy type is not enabled in this organization: none applies.
+                return [] if policy_type == SCP_FILTER else None
             raise _Unreadable("ListPoliciesForTarget", exc) from exc
         policies: list[OrganizationPolicy] = []
         for summary in summaries:

@@ -5,7 +5,8 @@ account and partition, the regions (explicit, enabled via `ec2:DescribeRegions`,
 then every region (in parallel threads when there are several: EC2 network, ECS, task ENIs, VPC DNS
 attributes), then the execution roles once for the account (IAM is global) with their policies and
 the managed policy documents, then what the task definitions reference (secrets, parameters, KMS keys,
-other accounts' ECR repository policies; `dependencies`), then the organization's SCPs.
+ECR repository policies and pull-through cache rules, environment-file buckets; `dependencies`), then
+the organization's SCPs and RCPs.
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def collect(
                 missing_parameters=needed.missing_parameters,
                 kms_keys=needed.kms_keys,
                 repository_policies=needed.repository_policies,
+                bucket_policies=needed.bucket_policies,
+                pull_through_cache_rules=needed.pull_through_cache_rules,
+                pull_through_cache_regions=needed.pull_through_cache_regions,
                 service_control_policies=scps,
             )
         ],

@@ -163,8 +163,9 @@ class NaclAllowsCheck(_Check):
 class RoleAllowsCheck(_Check):
     """The workload's execution role may make every call its task makes at start-up (offline IAM evaluation).
 
-    `scps`: `when_readable` evaluates the organization's SCPs when the scan could read them and says so
-    in the evidence when it could not; `required` makes unreadable SCPs an ERROR."""
+    `scps`: `when_readable` evaluates the organization's SCPs (and the RCPs of the account's resources)
+    when the scan could read them and says so in the evidence when it could not; `required` makes
+    unreadable SCPs or RCPs an ERROR."""
 
     kind: Literal["role_allows"]
     scps: Literal["required", "when_readable"] = "when_readable"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.managed import aws_managed_policy
@@ -25,6 +25,9 @@ from scanner.inventory.iam import KmsKey, Role, SecretMetadata, SsmParameter
 from scanner.inventory.references import SECRET_SUFFIX_LENGTH, SecretId
 from scanner.inventory.root import AccountInventory
 from scanner.results import CollectionErrorRecord
+
+if TYPE_CHECKING:
+    from scanner.iam.trust import TrustAnswer
 
 _CACHE_KEY: Final = "_vpce_scan_account_policies"
 
@@ -70,6 +73,7 @@ class AccountPolicies:
         self._managed: dict[str, NamedPolicy | Unknown] = {}
         self._roles: dict[str, RolePolicies | Unknown] = {}
         self._scps: tuple[ScpLevels | None, Unknown | None] | None = None
+        self._rcps: tuple[ScpLevels | None, Unknown | None] | None = None
         self._parsed: dict[str, NamedPolicy | Unknown] = {}
         self._key_sets: dict[frozenset[str], frozenset[str]] = {}
         self.errors_by_resource: dict[str, list[CollectionErrorRecord]] = {}
@@ -86,6 +90,8 @@ class AccountPolicies:
         self.request_contexts: dict[object, tuple[RequestContext, dict[tuple[object, ...], RequestContext]]] = {}
         """Request contexts shared by the workloads of the account whose roles carry the same keys (see
         `DeriverBase._share_contexts`)."""
+        self.trust_answers: dict[tuple[str, str, str], TrustAnswer] = {}
+        """Whether ECS may assume a role, by (role ARN, region, cluster ARN): see `_Deriver._trust`."""
         self.shared_contexts: dict[tuple[object, ...], RequestContext] = {}
         """Request contexts that do not depend on the role (ECR's layer downloads), by what they depend on."""
 
@@ -214,6 +220,41 @@ class AccountPolicies:
             parsed: list[NamedPolicy] = []
             for policy in level.policies:
                 named = self._parse(f"SCP {policy.name or policy.id} ({level.target_id})", policy.content)
+                if isinstance(named, Unknown):
+                    return None, named
+                parsed.append(named)
+            levels.append(parsed)
+        return frozen_levels(levels), None
+
+    # ---- RCPs -------------------------------------------------------------------------------------
+
+    def rcp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
+        """The RCP levels of the account's resources (root first): None when none apply or when they are
+        unknown (then with the reason). Without any organization data the SCP reason says it all."""
+        if self._rcps is None:
+            self._rcps = self._rcp_levels()
+        return self._rcps
+
+    def _rcp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
+        scps = self.account.service_control_policies
+        if scps is None:
+            return None, None  # nothing of the organization was collected: the SCP note says so
+        match scps.rcp_status:
+            case None:
+                if scps.status in ("not_in_organization", "management_account"):
+                    return None, None
+                return None, Unknown("the organization's RCPs were not collected")
+            case "unreadable":
+                return None, Unknown(f"the organization's RCPs could not be read ({scps.rcp_reason})")
+            case "not_applicable" | "not_enabled":
+                return None, None
+            case "collected":
+                pass
+        levels: list[list[NamedPolicy]] = []
+        for level in scps.rcp_levels:
+            parsed: list[NamedPolicy] = []
+            for policy in level.policies:
+                named = self._parse(f"RCP {policy.name or policy.id} ({level.target_id})", policy.content)
                 if isinstance(named, Unknown):
                     return None, named
                 parsed.append(named)

@@ -75,8 +75,14 @@ class DeriverBase:
         extra: dict[str, str] | None = None,
         extra_absent: Iterable[str] = (),
         network_absent: bool = False,
+        owner_unknown: bool = False,
+        owner: str | None = None,
     ) -> Request:
         resource_account = (resource.split(":")[4] or AWS_OWNED) if resource != "*" else None
+        if owner is not None:
+            resource_account = owner  # an S3 ARN names no account: the collector found whose it is
+        elif owner_unknown:
+            resource_account = None  # ... or could not: aws:ResourceAccount stays unknown
         through = endpoint.vpc_endpoint_id if endpoint is not None and not network_absent else None
         key = (
             region,

@@ -4,30 +4,52 @@ policies that govern each (`scanner.iam.requests` derives it). Pure data."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from scanner.iam.account_policies import RolePolicies, Unknown
 from scanner.iam.policy_set import PolicySet
 from scanner.iam.request import ContextValue, Request, RequestContext
+
+if TYPE_CHECKING:
+    from scanner.iam.trust import TrustAnswer
 from scanner.inventory.iam import Role
 from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.workloads import Workload
 
-ResourceKind = Literal["token", "repository", "log_stream", "log_group", "secret", "parameter", "key", "layer_bucket"]
+ResourceKind = Literal[
+    "token",
+    "repository",
+    "log_stream",
+    "log_group",
+    "secret",
+    "parameter",
+    "key",
+    "layer_bucket",
+    "environment_file",
+    "environment_bucket",
+]
 
 LAYER_ACTIONS: Final = ("ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage")
 TOKEN_ACTION: Final = "ecr:GetAuthorizationToken"
+PULL_THROUGH_ACTION: Final = "ecr:BatchImportUpstreamImage"
+CREATE_REPOSITORY_ACTION: Final = "ecr:CreateRepository"
 LOG_ACTIONS: Final = ("logs:CreateLogStream", "logs:PutLogEvents")
 CREATE_GROUP_ACTION: Final = "logs:CreateLogGroup"
 SECRET_ACTION: Final = "secretsmanager:GetSecretValue"
 PARAMETER_ACTION: Final = "ssm:GetParameters"
 DECRYPT_ACTION: Final = "kms:Decrypt"
 LAYER_DOWNLOAD_ACTION: Final = "s3:GetObject"
+ENVIRONMENT_FILE_ACTION: Final = "s3:GetObject"
+BUCKET_LOCATION_ACTION: Final = "s3:GetBucketLocation"
 # Two shapes of ECS task id (32 hex digits): a policy that allows one and not the other restricts the
 # task id part of the log stream name, which is unknown before the task runs.
 TASK_IDS: Final = ("0123456789abcdef0123456789abcdef", "fedcba9876543210fedcba9876543210")
 PLACEHOLDER_SUFFIX: Final = "AbCdEf"
 """Stands for the random six characters Secrets Manager appends to a secret name in its ARN."""
+RCP_SERVICES: Final = frozenset({"s3", "sts", "kms", "sqs", "secretsmanager", "ecr", "aoss", "cognito-idp", "logs"})
+"""The services whose resources resource control policies govern (AWS Organizations user guide, "List
+of AWS services that support RCPs": S3, STS, KMS, SQS and Secrets Manager at launch; ECR and OpenSearch
+Serverless, then Cognito and CloudWatch Logs since). SSM parameters, for one, are not."""
 AWS_OWNED: Final = "aws-owned"
 """Stands for the AWS-owned account and organization of ECR's layer downloads: any value of the
 customer's own compares unequal to it, which is what AWS sees."""
@@ -79,7 +101,14 @@ class DerivationProblem:
     """A definite finding of the derivation itself (the task would fail whatever the policies say)."""
 
     code: Literal[
-        "missing_role", "no_execution_role", "secret_missing", "parameter_missing", "default_key_cross_account"
+        "missing_role",
+        "no_execution_role",
+        "secret_missing",
+        "parameter_missing",
+        "default_key_cross_account",
+        "key_disabled",
+        "key_pending_deletion",
+        "key_unusable",
     ]
     vars: dict[str, str]
 
@@ -103,6 +132,9 @@ class ExecutionPlan:
     """Reasons the whole role side cannot be decided (role not collected, policy not collected)."""
     notes: list[str] = field(default_factory=list)
     """Evidence worth showing on a decided result (SCPs not evaluated)."""
+    trust: TrustAnswer | Unknown | None = None
+    """Whether ECS may assume the role (its trust policy); None when the role or its trust policy is not
+    in the inventory (a note says so for the latter)."""
 
     @property
     def role_name(self) -> str:

@@ -3,7 +3,8 @@ the policies that govern it (ECS semantics, docs/notes/iam-evaluation.md §1.7).
 
 * Private ECR images: `ecr:GetAuthorizationToken` on `*` (once per registry region) and
   `ecr:BatchCheckLayerAvailability`, `ecr:GetDownloadUrlForLayer`, `ecr:BatchGetImage` on each
-  repository ARN; a repository of another account also needs its repository policy to allow. The layers
+  repository ARN, under the repository policy (in the account, its Deny still denies; in another
+  account, it must allow as well). The layers
   themselves come from S3 (`prod-REGION-starport-layer-bucket`) through presigned URLs signed by ECR,
   so that download is gated only by the S3 endpoint policy (`layer_downloads`), not by the role.
 * awslogs: `logs:CreateLogStream` and `logs:PutLogEvents` on the log-stream ARN
@@ -19,6 +20,14 @@ the policies that govern it (ECS semantics, docs/notes/iam-evaluation.md §1.7).
   customer managed key adds `kms:Decrypt` (via `ssm.REGION.amazonaws.com`).
   `/aws/reference/secretsmanager/NAME` adds the secret's own requests.
 
+* Pull-through cache: an image of the account's registry under a pull-through cache rule also asks for
+  `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not exist.
+* `environmentFiles` in S3: `s3:GetObject` on the object and `s3:GetBucketLocation` on the bucket,
+  through the S3 endpoint, under the bucket policy when the account owns the bucket.
+* Around the calls: the role's trust policy must let `ecs-tasks.amazonaws.com` assume it (`trust`), a
+  customer managed key must be Enabled to decrypt, and the account's RCPs apply to the calls on its
+  resources in the services RCPs govern.
+
 Context keys the scanner knows are filled in (the principal, its tags, the organization, the VPC
 endpoint on the path or its absence, the resource's tags and account); everything else stays unknown,
 so a condition on it makes the answer undetermined, never allowed.
@@ -26,26 +35,35 @@ so a condition on it makes the answer undetermined, never allowed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Final
 
 from scanner.iam.account_policies import Unknown, account_policies
 from scanner.iam.derivation import error_detail
 from scanner.iam.plan import (
     AWS_OWNED,
+    BUCKET_LOCATION_ACTION,
     CREATE_GROUP_ACTION,
+    CREATE_REPOSITORY_ACTION,
+    ENVIRONMENT_FILE_ACTION,
     LAYER_ACTIONS,
     LAYER_DOWNLOAD_ACTION,
     LOG_ACTIONS,
+    PULL_THROUGH_ACTION,
+    RCP_SERVICES,
     TASK_IDS,
     TOKEN_ACTION,
     DerivationProblem,
     DerivedRequest,
     ExecutionPlan,
+    ResourceKind,
     with_endpoint,
 )
-from scanner.iam.policy_set import ResourcePolicy
+from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.iam.secret_requests import SecretRequests
+from scanner.iam.trust import evaluate_trust
+from scanner.inventory.iam import Role
 from scanner.inventory.images import parse_image
 from scanner.inventory.references import task_references
 from scanner.inventory.workloads import Workload
@@ -94,7 +112,10 @@ class _Deriver(SecretRequests):
             for c in definition.container_definitions
             if c.log_configuration and c.log_configuration.log_driver == "awslogs"
         ]
-        plan.needs_role = bool(ecr_images or logs or references)
+        environment_files = [
+            (c.name, f.value) for c in definition.container_definitions for f in c.environment_files if f.type == "s3"
+        ]
+        plan.needs_role = bool(ecr_images or logs or references or environment_files)
         self._identity(plan)
         principal = plan.principal_arn or ""
         self._share_contexts(plan)
@@ -108,6 +129,10 @@ class _Deriver(SecretRequests):
             plan.requests += self._image_requests(
                 plan, principal, container, image.image, image.repository_arn, image.region, image.account
             )
+            if image.account == self.account:
+                plan.requests += self._pull_through_requests(
+                    plan, principal, container, image.image, image.repository_arn, image.region
+                )
             if image.region == self.region and image.region not in token_regions:
                 plan.layer_downloads.append(self._layer_download(image.region, container, image.image))
             token_regions.setdefault(image.region)
@@ -118,9 +143,50 @@ class _Deriver(SecretRequests):
             plan.requests += self._log_requests(plan, principal, logging.name, logging.log_configuration.options)
         for ref in references:
             plan.requests += self._reference_requests(plan, principal, ref)
+        for container_name, object_arn in environment_files:
+            plan.requests += self._environment_file_requests(plan, principal, container_name, object_arn)
         if plan.needs_role and reference is None:
             plan.problems.append(DerivationProblem("no_execution_role", {"role_name": plan.role_name}))
+        self._apply_rcps(plan)
         return plan
+
+    def _apply_rcps(self, plan: ExecutionPlan) -> None:
+        """Add the account's RCP levels to each call on a resource of the account in a service that RCPs
+        govern (a call on `*`, like the ECR token, is judged against the caller's account, which is the
+        same). Resources of other accounts are under their own organization's RCPs, which are not read."""
+        others = sorted(
+            {
+                fields[4]
+                for derived in plan.requests
+                if len(fields := derived.resource.split(":")) > 4
+                and fields[4] not in ("", self.account)
+                and derived.action.split(":")[0].lower() in RCP_SERVICES
+            }
+        )
+        for owner in others:
+            note = f"RCPs of account {owner} (resources of another account) not collected: not evaluated"
+            if note not in plan.notes:
+                plan.notes.append(note)
+        levels, reason = self.view.rcp_levels()
+        if reason is not None:
+            note = f"RCPs not evaluated: {reason}"
+            if plan.requests and note not in plan.notes:
+                plan.notes.append(note)
+            return
+        if not levels:
+            return
+        with_rcps: dict[int, PolicySet] = {}
+        for index, derived in enumerate(plan.requests):
+            policies = derived.policies
+            fields = derived.resource.split(":")
+            owner = fields[4] if len(fields) > 4 else self.account  # `*`: the caller's account
+            owner = derived.resource_owner or owner  # S3 ARNs name no account: the collector's answer
+            if policies is None or owner != self.account or derived.action.split(":")[0].lower() not in RCP_SERVICES:
+                continue
+            extended = with_rcps.get(id(policies))
+            if extended is None:
+                extended = with_rcps[id(policies)] = replace(policies, rcp_levels=levels)
+            plan.requests[index] = replace(derived, policies=extended)
 
     # ---- the role ----------------------------------------------------------------------------------
 
@@ -144,6 +210,7 @@ class _Deriver(SecretRequests):
             detail = error_detail(failures)
             plan.unknown.append(Unknown(f"execution role {reference} is not in the inventory{detail}"))
             return
+        self._trust(plan, plan.role)
         resolved = self.view.role_policies(plan.role)
         if isinstance(resolved, Unknown):
             plan.unknown.append(resolved)
@@ -153,6 +220,26 @@ class _Deriver(SecretRequests):
         if scp_reason is not None:
             plan.notes.append(f"SCPs not evaluated: {scp_reason}")
 
+    def _trust(self, plan: ExecutionPlan, role: Role) -> None:
+        """Whether ECS may assume the role at all (its trust policy), for a workload that needs it."""
+        if not plan.needs_role:
+            return
+        document = role.assume_role_policy_document
+        if document is None:
+            plan.notes.append(f"the trust policy of role {role.role_name} is not in the inventory: not evaluated")
+            return
+        parsed = self.view.parsed(f"{role.arn} trust policy", document)
+        if isinstance(parsed, Unknown):
+            plan.trust = parsed
+            return
+        # Every workload of a cluster that shares the role gets the same answer: evaluate it once.
+        key = (role.arn, self.region, self.workload.cluster_arn)
+        answer = self.view.trust_answers.get(key)
+        if answer is None:
+            answer = evaluate_trust(parsed, role.arn, self.account, self.region, self.workload.cluster_arn)
+            self.view.trust_answers[key] = answer
+        plan.trust = answer
+
     # ---- ECR ---------------------------------------------------------------------------------------
 
     def _image_requests(
@@ -161,19 +248,26 @@ class _Deriver(SecretRequests):
         unknown: Unknown | None = None
         resource_policy: ResourcePolicy | None = None
         document: object | None = None
-        if owner != self.account:
-            collected = self.view.account.repository_policy_by_arn.get(repository)
-            if collected is None:
-                failures = self.view.errors_for(repository)
+        collected = self.view.account.repository_policy_by_arn.get(repository)
+        if collected is None:
+            failures = self.view.errors_for(repository)
+            if owner != self.account or failures:
                 detail = error_detail(failures)
                 unknown = Unknown(f"the repository policy of {repository} (account {owner}) was not collected{detail}")
             else:
-                document = collected.policy
-                parsed = self.view.parsed(repository, collected.policy) if collected.policy is not None else None
-                if isinstance(parsed, Unknown):
-                    unknown = parsed
-                else:
-                    resource_policy = ResourcePolicy(owner, parsed)
+                # An inventory written before own-account repository policies were read: no record, no error.
+                note = f"repository policy of {repository} not in the inventory: its Deny statements not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+        else:
+            document = collected.policy
+            parsed = self.view.parsed(repository, collected.policy) if collected.policy is not None else None
+            if isinstance(parsed, Unknown):
+                unknown = parsed
+            elif parsed is not None or owner != self.account:
+                # In the account, a repository policy can grant on its own and its Deny always denies;
+                # across accounts, no policy at all means nothing on the resource side allows.
+                resource_policy = ResourcePolicy(owner, parsed)
         endpoint = self._endpoint("ecr.dkr", region)
         return [
             DerivedRequest(
@@ -188,6 +282,60 @@ class _Deriver(SecretRequests):
                 resource_policy_document=document,
             )
             for action in LAYER_ACTIONS
+        ]
+
+    def _pull_through_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, image: str, repository: str, region: str
+    ) -> list[DerivedRequest]:
+        """A repository under a pull-through cache rule is filled from upstream on a pull: the role also
+        needs `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not
+        exist (ECR user guide, "IAM permissions required to sync an upstream registry"). ECR makes the
+        import and creation itself, for the pull: no VPC endpoint of the task is on their path."""
+        account = self.view.account
+        name = repository.split(":", 5)[5].removeprefix("repository/")
+        purpose = f"container {container} pulls {image} through a pull-through cache rule"
+        if region not in account.pull_through_cache_regions:
+            failures = [
+                e
+                for e in account.errors
+                if e.service == "ecr" and e.operation == "DescribePullThroughCacheRules" and e.region == region
+            ]
+            if not failures:
+                note = f"pull-through cache rules of {region} not in the inventory: not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+                return []
+            unknown = Unknown(
+                f"the pull-through cache rules of {region} were not read{error_detail(failures)}, so whether "
+                f"{repository} is filled from an upstream registry is unknown"
+            )
+            return [
+                DerivedRequest(
+                    request=self._request(PULL_THROUGH_ACTION, repository, principal, region, None),
+                    policies=None,
+                    purpose=purpose,
+                    kind="repository",
+                    grant_resource=repository,
+                    endpoint_service=None,
+                    unknown=unknown,
+                )
+            ]
+        if not any(rule.region == region and rule.covers(name) for rule in account.pull_through_cache_rules):
+            return []
+        collected = account.repository_policy_by_arn.get(repository)
+        actions = [PULL_THROUGH_ACTION]
+        if collected is None or not collected.exists:
+            actions.append(CREATE_REPOSITORY_ACTION)  # not there yet (or not known to be): the first pull creates it
+        return [
+            DerivedRequest(
+                request=self._request(action, repository, principal, region, None),
+                policies=self._policies(plan),
+                purpose=purpose,
+                kind="repository",
+                grant_resource=repository,
+                endpoint_service=None,
+            )
+            for action in actions
         ]
 
     def _token_request(self, plan: ExecutionPlan, principal: str, region: str) -> DerivedRequest:
@@ -235,6 +383,66 @@ class _Deriver(SecretRequests):
             grant_resource=bucket,
             endpoint_service=self._service("s3", region),
         )
+
+    # ---- environment files in S3 ------------------------------------------------------------------
+
+    def _environment_file_requests(
+        self, plan: ExecutionPlan, principal: str, container: str, object_arn: str
+    ) -> list[DerivedRequest]:
+        """`s3:GetObject` on the object and `s3:GetBucketLocation` on its bucket, through the task VPC's S3
+        endpoint (ECS documents both for `environmentFiles`), under the bucket policy of an own bucket. A
+        bucket of another account, or one whose ownership or policy could not be read, is undetermined."""
+        bucket = object_arn.split(":", 5)[-1].split("/", 1)[0]
+        bucket_arn = f"arn:{self.partition}:s3:::{bucket}"
+        endpoint = self._endpoint("s3", self.region)
+        service = self._service("s3", self.region)
+        purpose = f"container {container} reads environment file {object_arn}"
+        collected = self.view.account.bucket_policy_by_arn.get(bucket_arn)
+        unknown: Unknown | None = None
+        resource_policy: ResourcePolicy | None = None
+        owner: str | None = None
+        if collected is None:
+            failures = self.view.errors_for(bucket_arn)
+            if failures:
+                unknown = Unknown(f"the owner or bucket policy of {bucket_arn} was not read{error_detail(failures)}")
+            else:
+                # An inventory written before bucket policies were read: no record, no error.
+                note = f"bucket policy of {bucket_arn} not in the inventory: its statements not evaluated"
+                if note not in plan.notes:
+                    plan.notes.append(note)
+        elif not collected.owned:
+            unknown = Unknown(
+                f"bucket {bucket_arn} is not the scanned account's (ListBuckets): its owner's bucket policy "
+                "cannot be read, so whether it allows the role is unknown"
+            )
+        else:
+            owner = self.account
+            if collected.policy is not None:
+                parsed = self.view.parsed(bucket_arn, collected.policy)
+                if isinstance(parsed, Unknown):
+                    unknown = parsed
+                else:
+                    resource_policy = ResourcePolicy(self.account, parsed)
+        calls: tuple[tuple[str, str, ResourceKind], ...] = (
+            (ENVIRONMENT_FILE_ACTION, object_arn, "environment_file"),
+            (BUCKET_LOCATION_ACTION, bucket_arn, "environment_bucket"),
+        )
+        return [
+            DerivedRequest(
+                request=self._request(
+                    action, resource, principal, self.region, endpoint, owner_unknown=owner is None, owner=owner
+                ),
+                policies=None if unknown else self._policies(plan, resource_policy),
+                purpose=purpose,
+                kind=kind,
+                grant_resource=resource,
+                endpoint_service=service,
+                unknown=unknown,
+                resource_owner=owner,
+                resource_policy_document=collected.policy if collected is not None else None,
+            )
+            for action, resource, kind in calls
+        ]
 
     # ---- CloudWatch Logs -------------------------------------------------------------------------
 

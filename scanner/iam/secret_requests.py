@@ -4,6 +4,8 @@ managed key behind either (made by Secrets Manager or SSM for the role, under th
 
 from __future__ import annotations
 
+from typing import Literal
+
 from scanner.iam.account_policies import Unknown, condition_keys
 from scanner.iam.derivation import DeriverBase, describe_errors, error_detail, is_aws_managed_alias
 from scanner.iam.plan import (
@@ -234,6 +236,10 @@ class SecretRequests(DeriverBase):
         if not key.is_customer_managed:
             return None
         key_region, key_account = key.arn.split(":")[3], key.arn.split(":")[4]
+        unusable = key_state_problem(key.key_state)
+        if unusable is not None:
+            found_vars = {"key": key.arn, "key_state": key.key_state, "key_region": key_region, "purpose": purpose}
+            plan.problems.append(DerivationProblem(unusable, found_vars))
         unknown: Unknown | None = None
         policies: PolicySet | None = None
         if key.key_policy is None:
@@ -257,3 +263,17 @@ class SecretRequests(DeriverBase):
             resource_owner=key_account,
             resource_policy_document=key.key_policy,
         )
+
+
+def key_state_problem(state: str) -> Literal["key_disabled", "key_pending_deletion", "key_unusable"] | None:
+    """Only an Enabled key decrypts (KMS developer guide, "Key states of AWS KMS keys"). An empty state is
+    an inventory that did not record it: not judged."""
+    match state:
+        case "" | "Enabled":
+            return None
+        case "Disabled":
+            return "key_disabled"
+        case "PendingDeletion" | "PendingReplicaDeletion":
+            return "key_pending_deletion"
+        case _:
+            return "key_unusable"  # PendingImport, Unavailable (custom key store), Creating, Updating

@@ -69,12 +69,20 @@ class RepositoryCredentials(EcsModel):
     credentials_parameter: str
 
 
+class EnvironmentFile(EcsModel):
+    """`environmentFiles[]`: `type` is `s3` and `value` the object ARN (`arn:aws:s3:::bucket/key`)."""
+
+    value: str
+    type: str = "s3"
+
+
 class ContainerDefinition(EcsModel):
     name: str
     image: str
     secrets: list[Secret] = Field(default_factory=list)
     log_configuration: LogConfiguration | None = None
     repository_credentials: RepositoryCredentials | None = None
+    environment_files: list[EnvironmentFile] = Field(default_factory=list)
 
 
 class TaskDefinition(EcsModel):

@@ -1,6 +1,7 @@
 """IAM and the policies around it: the execution roles that task definitions reference, the managed
-policies attached to them, the secrets, parameters and KMS keys the tasks read, ECR repository policies
-of other accounts' images, the organization's SCPs, and (optionally) live policy-simulation answers.
+policies attached to them, the secrets, parameters and KMS keys the tasks read, the ECR repository
+policies and pull-through cache rules of their images, the buckets of their environment files, the
+organization's SCPs and RCPs, and (optionally) live policy-simulation answers.
 
 Policy documents are kept as the APIs return them: IAM gives dicts, Secrets Manager, KMS, ECR and
 Organizations JSON strings; `scanner.iam.parse_policy_document` reads both.
@@ -96,14 +97,41 @@ class SsmParameter(AwsModel):
 
 
 class RepositoryPolicy(AwsModel):
-    """GetRepositoryPolicy of an ECR repository in another account; `policy` None: it has none."""
+    """GetRepositoryPolicy of a private ECR repository an image comes from; `policy` None: it has none.
+    `exists` False: ECR answered RepositoryNotFoundException (no policy either)."""
 
     repository_arn: str
+    policy: PolicyText | None = None
+    exists: bool = True
+
+
+class BucketPolicy(AwsModel):
+    """An S3 bucket that environment files are read from: whether the scanned account owns it (ListBuckets)
+    and, if it does, its bucket policy (`policy` None: it has none)."""
+
+    bucket_arn: str
+    owned: bool
     policy: PolicyText | None = None
 
 
 class _Snake(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PullThroughCacheRule(_Snake):
+    """One ECR pull-through cache rule (DescribePullThroughCacheRules) of the account, in `region`.
+
+    An image of the account's registry whose repository name starts with `ecr_repository_prefix/` (or any
+    repository, for the prefix `ROOT`) is pulled through the cache: the execution role then also needs
+    `ecr:BatchImportUpstreamImage`, and `ecr:CreateRepository` while the repository does not exist yet."""
+
+    region: str
+    ecr_repository_prefix: str
+    upstream_registry_url: str = ""
+
+    def covers(self, repository_name: str) -> bool:
+        prefix = self.ecr_repository_prefix
+        return prefix == "ROOT" or repository_name.startswith(f"{prefix}/")
 
 
 class OrganizationPolicy(_Snake):
@@ -124,6 +152,7 @@ class ScpLevel(_Snake):
 
 
 ScpStatus = Literal["collected", "not_in_organization", "management_account", "unreadable"]
+RcpStatus = Literal["collected", "not_applicable", "not_enabled", "unreadable"]
 
 
 class ServiceControlPolicies(_Snake):
@@ -133,6 +162,12 @@ class ServiceControlPolicies(_Snake):
     * `not_in_organization` / `management_account`: no SCP applies;
     * `unreadable`: the organization exists but its SCPs could not be read (an error record says why):
       they are not evaluated, and results say so.
+
+    The resource control policies of the account's resources, read along the same path, by `rcp_status`:
+    * `collected`: `rcp_levels` from the root down to the account;
+    * `not_applicable` (no organization, the management account) / `not_enabled`: no RCP applies;
+    * `unreadable`: they could not be read (`rcp_reason`): not evaluated, and results say so;
+    * None: not collected (an inventory written before RCPs were read).
     """
 
     status: ScpStatus
@@ -140,6 +175,9 @@ class ServiceControlPolicies(_Snake):
     management_account_id: str | None = None
     levels: list[ScpLevel] = Field(default_factory=list)
     reason: str = ""
+    rcp_status: RcpStatus | None = None
+    rcp_levels: list[ScpLevel] = Field(default_factory=list)
+    rcp_reason: str = ""
 
 
 SimulatedDecision = Literal["allowed", "explicitDeny", "implicitDeny"]

@@ -68,6 +68,10 @@ def derive_needs(
                 log_region = container.log_configuration.options.get("awslogs-region")
                 builder.add("logs", f"container {container.name} logs with awslogs", log_region)
             references += [(s.name, s.value_from) for s in container.log_configuration.secret_options]
+        for environment_file in container.environment_files:
+            if environment_file.type == "s3":
+                # The agent reads the file from S3 with the execution role before the container starts.
+                builder.add("s3", f"container {container.name} reads environment file {environment_file.value}")
         if container.repository_credentials is not None:
             # Private registry credentials are always a Secrets Manager secret, given by ARN or by name.
             builder.add("secretsmanager", f"container {container.name} reads its registry credentials")

@@ -15,8 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.gaps import Gaps
 from scanner.inventory.iam import (
+    BucketPolicy,
     KmsKey,
     ManagedPolicy,
+    PullThroughCacheRule,
     RepositoryPolicy,
     Role,
     SecretMetadata,
@@ -180,6 +182,11 @@ class AccountInventory(_Root):
     missing_parameters: list[str] = Field(default_factory=list)
     kms_keys: list[KmsKey] = Field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = Field(default_factory=list)
+    # The buckets environment files come from: owned by the account or not, and their policies.
+    bucket_policies: list[BucketPolicy] = Field(default_factory=list)
+    # ECR pull-through cache rules, and the regions whose rules were read (all of them, when none failed).
+    pull_through_cache_rules: list[PullThroughCacheRule] = Field(default_factory=list)
+    pull_through_cache_regions: list[str] = Field(default_factory=list)
     # None: not collected (an older inventory, a template); see ServiceControlPolicies.status.
     service_control_policies: ServiceControlPolicies | None = None
     # Live iam:SimulatePrincipalPolicy answers, only with --verify-live.
@@ -214,6 +221,10 @@ class AccountInventory(_Root):
     @cached_property
     def kms_key_by_arn(self) -> dict[str, KmsKey]:
         return {k.arn: k for k in self.kms_keys}
+
+    @cached_property
+    def bucket_policy_by_arn(self) -> dict[str, BucketPolicy]:
+        return {p.bucket_arn: p for p in self.bucket_policies}
 
     @cached_property
     def repository_policy_by_arn(self) -> dict[str, RepositoryPolicy]:

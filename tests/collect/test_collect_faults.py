@@ -148,6 +148,12 @@ def test_list_parents_follows_an_empty_first_page_to_the_ou_and_its_scp() -> Non
                 stub.add_response(
                     "describe_policy", {"Policy": {"PolicySummary": _summary(i), "Content": content}}, {"PolicyId": i}
                 )
+        # RCPs are read along the same path; this organization has not enabled them.
+        stub.add_client_error(
+            "list_policies_for_target",
+            "PolicyTypeNotEnabledException",
+            expected_params={"TargetId": "r-ab12", "Filter": "RESOURCE_CONTROL_POLICY"},
+        )
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
         stub.assert_no_pending_responses()
     assert scps.status == "collected" and ctx.errors == []

@@ -138,7 +138,7 @@ def test_with_debug_the_original_exception_and_its_traceback_come_through(monkey
 def test_an_exception_outside_every_stage_is_still_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(cli, "_run_permissions", lambda: _crash())
+    monkeypatch.setattr(cli, "_run_permissions", lambda *_: _crash())
 
     code = cli.main(["permissions"])
 

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from scanner.collect import iam, kms, organizations, secrets, simulate, ssm
+from scanner.collect import ecr, iam, kms, organizations, s3, secrets, simulate, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
 from scanner.config import ScanConfig, bundled_path
 from scanner.engine.loader import load_rules
@@ -132,6 +132,125 @@ def test_a_failed_policy_version_keeps_the_policy_without_its_document() -> None
     assert [(e.operation, e.resource_id) for e in ctx.errors] == [("GetPolicyVersion", BOUNDARY)]
 
 
+# ---- ECR ------------------------------------------------------------------------------------------------
+
+
+def test_repository_policies_are_read_in_the_account_too() -> None:
+    """Own-account repositories are read as well: their Deny statements deny a pull. No policy and no
+    repository are data; any other failure is an error about that repository only."""
+    own = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app"
+    missing = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/ghcr/org/tool"
+    bare = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/bare"
+    other = f"arn:aws:ecr:{REGION}:{MANAGEMENT}:repository/shared/base"
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("ecr")
+    with Stubber(c) as stub:
+        stub.add_response(
+            "get_repository_policy",
+            {"registryId": ACCOUNT, "repositoryName": "team/app", "policyText": DENY_SECRETS},
+            {"registryId": ACCOUNT, "repositoryName": "team/app"},
+        )
+        stub.add_client_error("get_repository_policy", "RepositoryNotFoundException", http_status_code=400)
+        stub.add_client_error("get_repository_policy", "RepositoryPolicyNotFoundException", http_status_code=400)
+        stub.add_client_error("get_repository_policy", "AccessDeniedException", http_status_code=403)
+        found = ecr.collect_repository_policies(ctx, c, [own, missing, bare, other, own])
+        stub.assert_no_pending_responses()
+    assert [(p.repository_arn, p.policy, p.exists) for p in found] == [
+        (own, DENY_SECRETS, True),
+        (missing, None, False),
+        (bare, None, True),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("ecr:GetRepositoryPolicy", "AccessDeniedException", other)
+    ]
+
+
+def test_pull_through_cache_rules_follow_pages_and_a_failed_page_leaves_them_unknown() -> None:
+    rule = {"ecrRepositoryPrefix": "docker-hub", "upstreamRegistryUrl": "registry-1.docker.io"}
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("ecr")
+    with Stubber(c) as stub:
+        stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [rule], "nextToken": "t"}, {})
+        stub.add_response(
+            "describe_pull_through_cache_rules",
+            {"pullThroughCacheRules": [{**rule, "ecrRepositoryPrefix": "quay"}]},
+            {"nextToken": "t"},
+        )
+        found = ecr.collect_pull_through_cache_rules(ctx, c)
+        stub.assert_no_pending_responses()
+    assert found is not None and [r.ecr_repository_prefix for r in found] == ["docker-hub", "quay"]
+    assert found[0].covers("docker-hub/library/nginx") and not found[0].covers("docker-hubx/nginx")
+    with Stubber(c) as stub:
+        stub.add_response("describe_pull_through_cache_rules", {"pullThroughCacheRules": [rule], "nextToken": "t"}, {})
+        stub.add_client_error("describe_pull_through_cache_rules", "ThrottlingException", http_status_code=400)
+        assert ecr.collect_pull_through_cache_rules(ctx, c) is None  # page 1 alone is not the whole list
+    assert [(e.action, e.error_code) for e in ctx.errors] == [
+        ("ecr:DescribePullThroughCacheRules", "ThrottlingException")
+    ]
+
+
+# ---- S3 (environment files) ------------------------------------------------------------------------------
+
+
+def test_bucket_policies_of_own_buckets_and_ownership_of_the_others() -> None:
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_response("list_buckets", {"Buckets": [{"Name": "config"}], "ContinuationToken": "t"}, {})
+        stub.add_response(
+            "list_buckets", {"Buckets": [{"Name": "plain"}, {"Name": "locked"}]}, {"ContinuationToken": "t"}
+        )
+        stub.add_response(
+            "get_bucket_policy", {"Policy": DENY_SECRETS}, {"Bucket": "config", "ExpectedBucketOwner": ACCOUNT}
+        )
+        stub.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", http_status_code=404)
+        stub.add_client_error("get_bucket_policy", "AccessDenied", http_status_code=403)
+        found = s3.collect_bucket_policies(ctx, c, "aws", ["config", "central", "plain", "locked", "config"])
+        stub.assert_no_pending_responses()
+    assert [(p.bucket_arn, p.owned, p.policy) for p in found] == [
+        ("arn:aws:s3:::central", False, None),
+        ("arn:aws:s3:::config", True, DENY_SECRETS),
+        ("arn:aws:s3:::plain", True, None),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("s3:GetBucketPolicy", "AccessDenied", "arn:aws:s3:::locked")
+    ]
+
+
+def test_denied_list_buckets_is_an_error_about_each_wanted_bucket() -> None:
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_client_error("list_buckets", "AccessDenied", http_status_code=403)
+        assert s3.collect_bucket_policies(ctx, c, "aws", ["a", "b"]) == []
+    assert [(e.action, e.resource_id) for e in ctx.errors] == [
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::a"),
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::b"),
+    ]
+
+
+def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
+    from scanner.collect.dependencies import wanted
+    from tests.builders import Scenario, container
+
+    s = Scenario(account=ACCOUNT, region=REGION)
+    s.task_definition(
+        containers=[
+            container(name="app", image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/team/app:1"),
+            container(name="base", image=f"{MANAGEMENT}.dkr.ecr.{REGION}.amazonaws.com/shared/base:1"),
+            container(name="hub", image="public.ecr.aws/nginx/nginx:1"),
+        ]
+    )
+    want = wanted(s.build().accounts[0].regions, ACCOUNT, "aws")
+    assert want.own_registry_regions == {REGION}
+    assert want.repositories == {
+        REGION: [
+            f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/team/app",
+            f"arn:aws:ecr:{REGION}:{MANAGEMENT}:repository/shared/base",
+        ]
+    }
+
+
 # ---- Secrets Manager, KMS, SSM -------------------------------------------------------------------------
 
 
@@ -182,6 +301,23 @@ def test_keys_skip_aws_managed_aliases_and_read_customer_key_policies_once() -> 
         stub.assert_no_pending_responses()
     assert set(found) == {"alias/app", KEY_ARN}
     assert found["alias/app"].key_policy == FULL_ACCESS and found["alias/app"].is_customer_managed
+
+
+def test_the_key_state_comes_from_describe_key() -> None:
+    """A key pending deletion cannot decrypt: DescribeKey's KeyState is kept for VPCE007 to judge."""
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("kms")
+    metadata = {
+        "KeyId": "1234abcd-12ab-34cd-56ef-1234567890ab",
+        "Arn": KEY_ARN,
+        "KeyManager": "CUSTOMER",
+        "KeyState": "PendingDeletion",
+    }
+    with Stubber(c) as stub:
+        stub.add_response("describe_key", {"KeyMetadata": metadata}, {"KeyId": KEY_ARN})
+        stub.add_response("get_key_policy", {"Policy": FULL_ACCESS}, {"KeyId": KEY_ARN, "PolicyName": "default"})
+        found = kms.collect_keys(ctx, c, [KEY_ARN])
+    assert found[KEY_ARN].key_state == "PendingDeletion"
 
 
 def test_parameters_are_described_by_name_and_missing_ones_are_data() -> None:
@@ -266,6 +402,26 @@ def test_scps_of_a_member_account_are_read_level_by_level() -> None:
                         {"Policy": {"PolicySummary": policy_summary(policy_id), "Content": content}},
                         {"PolicyId": policy_id},
                     )
+        # Then the RCPs, along the same path.
+        for target, ids in [
+            ("r-ab12", ["p-RCPFullAWSAccess"]),
+            ("ou-ab12-workloads", ["p-RCPFullAWSAccess", "p-rcpnosecrets"]),
+            (ACCOUNT, ["p-RCPFullAWSAccess"]),
+        ]:
+            stub.add_response(
+                "list_policies_for_target",
+                {"Policies": [policy_summary(i) for i in ids]},
+                {"TargetId": target, "Filter": "RESOURCE_CONTROL_POLICY"},
+            )
+            for policy_id in ids:
+                if policy_id not in described:
+                    described.add(policy_id)
+                    content = DENY_SECRETS if policy_id == "p-rcpnosecrets" else FULL_ACCESS
+                    stub.add_response(
+                        "describe_policy",
+                        {"Policy": {"PolicySummary": policy_summary(policy_id), "Content": content}},
+                        {"PolicyId": policy_id},
+                    )
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
         stub.assert_no_pending_responses()
     assert scps.status == "collected" and ctx.errors == []
@@ -274,6 +430,33 @@ def test_scps_of_a_member_account_are_read_level_by_level() -> None:
         ("ORGANIZATIONAL_UNIT", ["p-FullAWSAccess", "p-nosecrets"]),
         ("ACCOUNT", ["p-FullAWSAccess"]),
     ]
+    assert scps.rcp_status == "collected"
+    assert [(level.target_id, [p.id for p in level.policies]) for level in scps.rcp_levels] == [
+        ("r-ab12", ["p-RCPFullAWSAccess"]),
+        ("ou-ab12-workloads", ["p-RCPFullAWSAccess", "p-rcpnosecrets"]),
+        (ACCOUNT, ["p-RCPFullAWSAccess"]),
+    ]
+
+
+def test_unreadable_rcps_are_one_error_record_and_keep_the_scps() -> None:
+    ctx = CallContext(ACCOUNT, "global")
+    c = client("organizations")
+    with Stubber(c) as stub:
+        stub.add_response("describe_organization", organization(), {})
+        stub.add_response("list_parents", {"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]}, {"ChildId": ACCOUNT})
+        for target in ("r-ab12", ACCOUNT):
+            stub.add_response(
+                "list_policies_for_target",
+                {"Policies": []},
+                {"TargetId": target, "Filter": "SERVICE_CONTROL_POLICY"},
+            )
+        stub.add_client_error("list_policies_for_target", "AccessDeniedException", "no", 400)
+        scps = organizations.collect_scps(ctx, c, ACCOUNT)
+        stub.assert_no_pending_responses()
+    assert scps.status == "collected" and len(scps.levels) == 2
+    assert scps.rcp_status == "unreadable" and scps.rcp_levels == []
+    assert scps.rcp_reason.startswith("organizations:ListPoliciesForTarget: AccessDeniedException")
+    assert [(e.operation, e.error_code) for e in ctx.errors] == [("ListPoliciesForTarget", "AccessDeniedException")]
 
 
 def test_access_denied_on_scps_is_one_error_record_not_a_failure() -> None:
@@ -304,6 +487,7 @@ def test_no_scp_applies_outside_an_organization_or_to_its_management_account(ans
             stub.add_response("describe_organization", organization(master=ACCOUNT), {})
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
     assert scps.status == status and ctx.errors == []
+    assert scps.rcp_status == "not_applicable"
 
 
 def test_scps_not_enabled_are_no_levels() -> None:
@@ -313,8 +497,10 @@ def test_scps_not_enabled_are_no_levels() -> None:
         stub.add_response("describe_organization", organization(), {})
         stub.add_response("list_parents", {"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]}, {"ChildId": ACCOUNT})
         stub.add_client_error("list_policies_for_target", "PolicyTypeNotEnabledException", http_status_code=400)
+        stub.add_client_error("list_policies_for_target", "PolicyTypeNotEnabledException", http_status_code=400)
         scps = organizations.collect_scps(ctx, c, ACCOUNT)
     assert (scps.status, scps.levels, ctx.errors) == ("collected", [], [])
+    assert (scps.rcp_status, scps.rcp_levels) == ("not_enabled", [])
 
 
 def test_scps_that_cannot_be_read_in_moto_leave_the_scan_going(aws: None) -> None:
@@ -509,3 +695,24 @@ def test_scan_with_verify_live_adds_the_simulations_before_evaluating(monkeypatc
     (vpce007,) = result.results
     assert vpce007.status is Status.ERROR
     assert "offline allowed" in vpce007.message and "live simulation implicitDeny" in vpce007.message
+
+
+def test_an_own_repository_policy_that_denies_the_pull_is_collected_and_fails_vpce007(aws: None) -> None:
+    """Against moto: collect() now reads the scanned account's own repository policies."""
+    fixture = build_account(boto3.Session(), "us-east-1", ["compliant"])
+    deny_pull = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchGetImage"}],
+    }
+    ecr_client = boto3.Session().client("ecr", region_name="us-east-1")
+    ecr_client.set_repository_policy(repositoryName="app", policyText=json.dumps(deny_pull))
+
+    from scanner.collect import collect
+
+    inventory = collect(boto3.Session())
+    (policy,) = [p for p in inventory.accounts[0].repository_policies if p.repository_arn.endswith(":repository/app")]
+    assert policy.policy is not None and policy.exists
+    results = evaluate_inventory(load_rules([bundled_path("rules")]), inventory, ScanConfig()).results
+    (vpce007,) = [r for r in results if r.rule_id == "VPCE007" and r.workload == fixture["compliant"].service_arn]
+    assert vpce007.status is Status.FAIL, vpce007.message
+    assert "ecr:BatchGetImage" in vpce007.message and "statement OnlyCi (Deny)" in vpce007.message

@@ -174,11 +174,31 @@ def scp(*levels: Sequence[Json], **options: str) -> Scenario:
 
 
 FULL_ACCESS = document(allow("*"))
+RCP_FULL_ACCESS = document(allow("*", Principal="*"))
 
 
-def cmk(key_policy: Json, inline: dict[str, Json]) -> Scenario:
+def rcp(*rcp_levels: Sequence[Json], rcp_status: str = "collected", rcp_reason: str = "") -> Scenario:
+    """The secret-reading workload under permissive SCPs and the given RCP levels."""
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.scps([FULL_ACCESS], [FULL_ACCESS], rcps=rcp_levels, rcp_status=rcp_status, rcp_reason=rcp_reason)
+    return s
+
+
+def rcp_denies_parameters() -> Scenario:
+    """An RCP on SSM: SSM is not among the services RCPs govern, so it does not apply."""
+    s = workload(
+        secrets=[("API_KEY", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/api-key")],
+        inline={"grants": document(allow("ssm:GetParameters", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/*"))},
+    )
+    s.parameter("/prod/api-key")
+    no_ssm = document(deny("ssm:*", Principal="*", Sid="NoParameters"))
+    s.scps([FULL_ACCESS], rcps=[[RCP_FULL_ACCESS, no_ssm]], rcp_status="collected")
+    return s
+
+
+def cmk(key_policy: Json, inline: dict[str, Json], *, state: str = "Enabled") -> Scenario:
     s = with_secret(inline=inline, kms_key_id="alias/app", kms_key_arn=KEY_ARN)
-    s.kms_key(KEY_ID, policy=key_policy)
+    s.kms_key(KEY_ID, policy=key_policy, state=state)
     return s
 
 
@@ -240,6 +260,69 @@ def cross_account_image(policy: Json | None) -> Scenario:
     image = f"{OTHER_ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/shared/base:1"
     s = workload(app=container(image=image))
     s.repository_policy(f"arn:aws:ecr:{REGION}:{OTHER_ACCOUNT}:repository/shared/base", policy)
+    return s
+
+
+def own_image_repository(policy: Json | None = None, *, unreadable: bool = False) -> Scenario:
+    """The compliant workload, whose own-account repository has `policy` (or could not be read)."""
+    s = workload()
+    if unreadable:
+        s.error("ecr", "GetRepositoryPolicy", resource_id=REPOSITORY)
+    else:
+        s.repository_policy(REPOSITORY, policy)
+    return s
+
+
+def trust(*statements: Json) -> Scenario:
+    """The compliant workload whose execution role trusts as `statements` say."""
+    s = workload()
+    s.get_role()["AssumeRolePolicyDocument"] = document(*statements)
+    return s
+
+
+def ecs_tasks(effect: str = "Allow", **extra: object) -> Json:
+    return {"Effect": effect, "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole", **extra}
+
+
+ENV_FILE = "arn:aws:s3:::team-config/prod/app.env"
+
+
+ENV_BUCKET = "arn:aws:s3:::team-config"
+ENV_GRANT = {"env": document(allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]))}
+
+
+def environment_file(
+    inline: dict[str, Json] | None = None,
+    *,
+    bucket_policy: Json | None = None,
+    owned: bool = True,
+    unreadable: bool = False,
+) -> Scenario:
+    app = container()
+    app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
+    s = workload(app=app, inline=inline)
+    if unreadable:
+        s.error("s3", "ListAllMyBuckets", resource_id=ENV_BUCKET)
+    else:
+        s.bucket_policy(ENV_BUCKET, bucket_policy, owned=owned)
+    return s
+
+
+CACHED_REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/library/nginx"
+
+
+def pull_through(
+    *, exists: bool = True, inline: dict[str, Json] | None = None, rules_unreadable: bool = False
+) -> Scenario:
+    """The workload pulls docker-hub/library/nginx from its own registry, under a `docker-hub` rule."""
+    s = workload(app=container(image=f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/docker-hub/library/nginx:1"))
+    if inline:
+        s.get_role()["InlinePolicies"] = [{"PolicyName": n, "PolicyDocument": d} for n, d in inline.items()]
+    s.repository_policy(CACHED_REPOSITORY, None, exists=exists)
+    if rules_unreadable:
+        s.error("ecr", "DescribePullThroughCacheRules")
+    else:
+        s.pull_through_cache_rule("docker-hub")
     return s
 
 
@@ -387,9 +470,53 @@ CASES = [
         {"api": PASS},
     ),
     Case(
+        "an RCP denies reading the account's secrets",
+        lambda: rcp([RCP_FULL_ACCESS], [RCP_FULL_ACCESS, document(deny("secretsmanager:*", Principal="*", Sid="No"))]),
+        {"api": FAIL},
+        message={"api": ["denied secretsmanager:GetSecretValue", "RCPs level 1 RCP rcp-1-1 (level-1) statement No"]},
+    ),
+    Case("RCPs that allow", lambda: rcp([RCP_FULL_ACCESS], [RCP_FULL_ACCESS]), {"api": PASS}),
+    Case(
+        "an RCP level without an allow",
+        lambda: rcp([RCP_FULL_ACCESS], [document(allow("ecr:*", Principal="*"))]),
+        {"api": FAIL},
+        message={"api": ["no RCP at level 1 (below the root) allows it"]},
+    ),
+    Case("an RCP on SSM (not an RCP service) does not apply", rcp_denies_parameters, {"api": PASS}),
+    Case(
+        "RCPs unreadable: evaluated without them (said in the evidence)",
+        lambda: rcp(rcp_status="unreadable", rcp_reason="organizations:ListPoliciesForTarget: AccessDeniedException"),
+        {"api": PASS},
+    ),
+    Case(
         "CMK: root delegation and an identity grant",
         lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}),
         {"api": PASS},
+    ),
+    Case(
+        "CMK disabled: cannot decrypt, whatever the policies say",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="Disabled"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is Disabled and cannot decrypt"]},
+        remediation={"api": [f"aws kms enable-key --region {REGION} --key-id {KEY_ARN}"]},
+    ),
+    Case(
+        "CMK pending deletion: cancel the deletion, then enable it",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="PendingDeletion"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is PendingDeletion and cannot decrypt"]},
+        remediation={
+            "api": [
+                f"aws kms cancel-key-deletion --region {REGION} --key-id {KEY_ARN}",
+                f"aws kms enable-key --region {REGION} --key-id {KEY_ARN}",
+            ]
+        },
+    ),
+    Case(
+        "CMK in an unavailable custom key store",
+        lambda: cmk(ROOT_DELEGATION, {"grants": document(SECRETS_PROD, DECRYPT)}, state="Unavailable"),
+        {"api": FAIL},
+        message={"api": [f"KMS key {KEY_ARN} is Unavailable and cannot decrypt"]},
     ),
     Case(
         "CMK: root delegation without an identity grant",
@@ -427,6 +554,151 @@ CASES = [
         message={"api": [f"the repository is in account {OTHER_ACCOUNT}"]},
     ),
     Case(
+        "own-account repository policy with a Deny for the role denies the pull",
+        lambda: own_image_repository(
+            document({"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "ecr:*", "Resource": "*"})
+        ),
+        {"api": FAIL},
+        message={"api": [f"denied ecr:BatchCheckLayerAvailability on {REPOSITORY}", "statement OnlyCi (Deny)"]},
+    ),
+    Case(
+        "own-account repository policy that allows others only: the role's own grant still pulls",
+        lambda: own_image_repository(
+            document({"Effect": "Allow", "Principal": {"AWS": OTHER_ACCOUNT}, "Action": "ecr:*", "Resource": "*"})
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "own-account repository policy not readable",
+        lambda: own_image_repository(unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the repository policy of {REPOSITORY} (account {ACCOUNT}) was not collected"]},
+    ),
+    Case(
+        "trust policy for the account's own ECS tasks",
+        lambda: trust(
+            ecs_tasks(
+                Condition={
+                    "StringEquals": {"aws:SourceAccount": ACCOUNT},
+                    "ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:*"},
+                }
+            )
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "trust policy for another service only: ECS cannot assume the role",
+        lambda: trust({**ecs_tasks(), "Principal": {"Service": "ec2.amazonaws.com"}}),
+        {"api": FAIL},
+        message={"api": ["cannot be assumed by ecs-tasks.amazonaws.com: no statement of its trust policy allows"]},
+        remediation={
+            "api": [
+                f"aws iam update-assume-role-policy --role-name {EXECUTION_ROLE_NAME} --policy-document '"
+                + json.dumps(
+                    document(
+                        {**ecs_tasks(), "Principal": {"Service": "ec2.amazonaws.com"}},
+                        ecs_tasks(Condition={"StringEquals": {"aws:SourceAccount": ACCOUNT}}),
+                    ),
+                    separators=(",", ":"),
+                )
+                + "'"
+            ]
+        },
+    ),
+    Case(
+        "trust policy for ECS tasks of another account only",
+        lambda: trust(ecs_tasks(Condition={"StringEquals": {"aws:SourceAccount": OTHER_ACCOUNT}})),
+        {"api": FAIL},
+        message={"api": ["cannot be assumed by ecs-tasks.amazonaws.com"]},
+    ),
+    Case(
+        "trust policy with a Deny for ECS",
+        lambda: trust(ecs_tasks(), ecs_tasks("Deny", Sid="NoEcs")),
+        {"api": FAIL},
+        message={"api": ["statement NoEcs (Deny) denies sts:AssumeRole"]},
+    ),
+    Case(
+        "trust policy that depends on the task id",
+        lambda: trust(
+            ecs_tasks(Condition={"ArnLike": {"aws:SourceArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/prod/0123*"}})
+        ),
+        {"api": ERROR},
+        message={"api": ["may assume api-execution is undetermined: aws:sourcearn unknown"]},
+    ),
+    Case(
+        "trust policy conditioned on a key unknown offline",
+        lambda: trust(ecs_tasks(Condition={"StringEquals": {"aws:RequestTag/team": "core"}})),
+        {"api": ERROR},
+        message={"api": ["may assume api-execution is undetermined: aws:RequestTag/team unknown"]},
+    ),
+    Case(
+        "environment file in S3 without s3:GetObject and s3:GetBucketLocation",
+        environment_file,
+        {"api": FAIL},
+        message={"api": [f"not allowed s3:GetObject on {ENV_FILE}", "reads environment file"]},
+        remediation={
+            "api": [
+                put_role_policy(
+                    {**fix("s3:GetObject", ENV_FILE), "Sid": "VpceScanExecutionRole1"},
+                    {**fix("s3:GetBucketLocation", "arn:aws:s3:::team-config"), "Sid": "VpceScanExecutionRole2"},
+                )
+            ]
+        },
+    ),
+    Case("environment file in S3 with both permissions", lambda: environment_file(ENV_GRANT), {"api": PASS}),
+    Case(
+        "environment file in an own bucket whose policy denies the role",
+        lambda: environment_file(
+            ENV_GRANT,
+            bucket_policy=document(
+                {"Sid": "OnlyCi", "Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}
+            ),
+        ),
+        {"api": FAIL},
+        message={"api": [f"denied s3:GetObject on {ENV_FILE}", "statement OnlyCi (Deny)"]},
+    ),
+    Case(
+        "environment file in another account's bucket: its policy cannot be read",
+        lambda: environment_file(ENV_GRANT, owned=False),
+        {"api": ERROR},
+        message={"api": [f"bucket {ENV_BUCKET} is not the scanned account's"]},
+    ),
+    Case(
+        "environment file bucket whose ownership could not be read",
+        lambda: environment_file(ENV_GRANT, unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the owner or bucket policy of {ENV_BUCKET} was not read (s3:ListAllMyBuckets"]},
+    ),
+    Case(
+        "pull-through cache repository: the role must be allowed to import from upstream",
+        pull_through,
+        {"api": FAIL},
+        message={"api": [f"not allowed ecr:BatchImportUpstreamImage on {CACHED_REPOSITORY}"]},
+        remediation={"api": [put_role_policy(fix("ecr:BatchImportUpstreamImage", CACHED_REPOSITORY))]},
+    ),
+    Case(
+        "pull-through cache repository not created yet: also ecr:CreateRepository",
+        lambda: pull_through(exists=False),
+        {"api": FAIL},
+        remediation={
+            "api": [put_role_policy(fix(["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], CACHED_REPOSITORY))]
+        },
+    ),
+    Case(
+        "pull-through cache repository with both permissions",
+        lambda: pull_through(
+            exists=False,
+            inline={"cache": document(allow(["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"], "*"))},
+        ),
+        {"api": PASS},
+    ),
+    Case(
+        "pull-through cache rules not readable",
+        lambda: pull_through(rules_unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"the pull-through cache rules of {REGION} were not read (ecr:DescribePullThroughCacheRules"]},
+    ),
+    Case(
         "referenced secret does not exist",
         secret_missing,
         {"api": FAIL},
@@ -457,6 +729,19 @@ def test_scps_required_makes_unreadable_scps_an_error() -> None:
     (result,) = evaluate([type(strict)(spec, strict.path)], inventory)
     assert result.status is Status.ERROR
     assert "SCPs not evaluated" in result.message
+
+
+def test_unreadable_rcps_are_named_in_the_evidence_and_an_error_when_required() -> None:
+    from scanner.engine.evaluate import evaluate
+
+    reason = "organizations:ListPoliciesForTarget: AccessDeniedException"
+    (result,) = run("VPCE007", rcp(rcp_status="unreadable", rcp_reason=reason))
+    assert result.evidence["notes"] == [f"RCPs not evaluated: the organization's RCPs could not be read ({reason})"]
+    strict = rule("VPCE007")
+    spec = strict.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="required")})
+    (required,) = evaluate([type(strict)(spec, strict.path)], rcp(rcp_status="unreadable", rcp_reason=reason).build())
+    assert required.status is Status.ERROR
+    assert "RCPs not evaluated" in required.message
 
 
 def test_evidence_lists_every_call_with_its_decision() -> None:
@@ -497,3 +782,15 @@ def test_verify_live_agreement_keeps_the_offline_answer() -> None:
     (result,) = run("VPCE007", s)
     assert result.status is Status.FAIL
     assert result.evidence["verify_live"] == {"compared": 1, "not_simulated": 6, "disagreements": []}
+
+
+def test_rcps_of_another_account_are_said_not_evaluated() -> None:
+    """The scan reads the RCPs of its own account only: a cross-account repository's are not known."""
+    s = cross_account_image(document({"Effect": "Allow", "Principal": {"AWS": EXECUTION_ROLE}, "Action": "ecr:*"}))
+    s.scps([FULL_ACCESS], rcps=[[RCP_FULL_ACCESS]], rcp_status="collected")
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.PASS, result.message
+    assert (
+        f"RCPs of account {OTHER_ACCOUNT} (resources of another account) not collected: not evaluated"
+        in (result.evidence["notes"])
+    )

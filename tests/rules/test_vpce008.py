@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from scanner.results import Status
 from tests.builders import (
     ACCOUNT,
     ECS_EXECUTION_POLICY,
@@ -241,3 +242,16 @@ def test_evidence_lists_the_calls_through_the_endpoint() -> None:
         f"implicit_deny s3:GetObject arn:aws:s3:::prod-{REGION}-starport-layer-bucket/layer"
     ]
     assert results["api/ecr.api"].evidence["calls"] == ["allowed ecr:GetAuthorizationToken *"]
+
+
+def test_environment_files_go_through_the_s3_endpoint_policy() -> None:
+    """An environment file is read by the execution role through the S3 gateway endpoint: a policy that
+    lets through only the ECR layer bucket blocks it (and names both calls)."""
+    s = workload(s3=policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": LAYER_BUCKET}))
+    app = s.get("task_definitions", "api")["containerDefinitions"][0]
+    app["environmentFiles"] = [{"value": "arn:aws:s3:::team-config/prod/app.env", "type": "s3"}]
+    results = {r.qualifier: r for r in run("VPCE008", s)}
+    found = results["api/s3"]
+    assert found.status is Status.FAIL, found.message
+    assert "implicit_deny s3:GetObject arn:aws:s3:::team-config/prod/app.env" in found.evidence["calls"]
+    assert "implicit_deny s3:GetBucketLocation arn:aws:s3:::team-config" in found.evidence["calls"]

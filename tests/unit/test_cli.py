@@ -483,3 +483,18 @@ def test_an_inventory_with_escaped_astral_characters_loads(capsys: pytest.Captur
     code, out, err = run(capsys, "--inventory", str(path), "--format", "json")
     assert code == 0, err
     assert json.loads(out)["scan"]["accounts"] == ["\U0001f600 \\ud800"]
+
+
+def test_permissions_list_what_the_collector_calls_and_verify_live_adds_the_simulator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run(capsys, "permissions")
+    (statement,) = json.loads(out)["Statement"]
+    assert code == 0
+    # The policies the IAM evaluation reads: own-account repositories, pull-through cache rules, RCPs.
+    read = {"ecr:GetRepositoryPolicy", "ecr:DescribePullThroughCacheRules", "organizations:ListPoliciesForTarget"}
+    assert read <= set(statement["Action"])
+    assert "iam:SimulatePrincipalPolicy" not in statement["Action"]
+    code, out, _ = run(capsys, "permissions", "--verify-live")
+    (live,) = json.loads(out)["Statement"]
+    assert code == 0 and set(live["Action"]) == {*statement["Action"], "iam:SimulatePrincipalPolicy"}

@@ -16,6 +16,7 @@ from typing import Any
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
 from scanner.engine.commands import TemplateValue
 from scanner.engine.spec import EndpointPolicyAllowsCheck, RoleAllowsCheck
+from scanner.iam.account_policies import Unknown
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.evaluation import Decision, Evaluation, Gap, Layer
 from scanner.iam.evaluator import evaluate_request
@@ -25,6 +26,7 @@ from scanner.iam.policy_set import EndpointPolicy, EndpointType, NamedPolicy, Po
 from scanner.iam.request import Request
 from scanner.iam.requests import DerivedRequest, ExecutionPlan, execution_plan
 from scanner.iam.simulation import compare
+from scanner.iam.trust import ECS_TASKS
 from scanner.iam.variables import has_variables
 from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.workloads import Workload, WorkloadNeed
@@ -136,6 +138,7 @@ class _RoleFindings:
         "not_granted": (*_CALL, "role_name", "policy_name", "policy_document"),
         "boundary_blocks": (*_CALL, "role_name", "boundary_arn", "boundary_document"),
         "scp_blocks": (*_CALL, "role_name", "scp_level"),
+        "rcp_blocks": (*_CALL, "role_name", "rcp_level"),
         "secret_policy_blocks": (*_CALL, "role_arn", "resource_owner", "secret_region", "secret_policy_document"),
         "key_policy_blocks": (*_CALL, "role_arn", "resource_owner", "key_region", "key_policy_document"),
         "repository_policy_blocks": (
@@ -152,6 +155,11 @@ class _RoleFindings:
         "secret_missing": ("secret", "purpose"),
         "parameter_missing": ("parameter", "parameter_name", "parameter_region", "container"),
         "default_key_cross_account": ("secret", "secret_region", "purpose", "role_arn"),
+        "trust_not_granted": ("role_name", "trust_document"),
+        "trust_denies": ("role_name", "denied_by"),
+        "key_disabled": ("key", "key_state", "key_region", "purpose"),
+        "key_pending_deletion": ("key", "key_state", "key_region", "purpose"),
+        "key_unusable": ("key", "key_state", "key_region", "purpose"),
     },
     requires=IAM_REQUIRES,
 )
@@ -171,8 +179,10 @@ def check_role_allows(spec: RoleAllowsCheck, subject: object, ctx: CheckContext)
     if any(p.code in ("missing_role", "no_execution_role") for p in plan.problems):
         return Outcome.failed(findings.problems, **evidence)
     findings.reasons += [str(u) for u in plan.unknown]
-    if spec.scps == "required" and plan.role_policies is not None and not plan.role_policies.scps_evaluated:
-        findings.reasons += [n for n in plan.notes if n.startswith("SCPs")]
+    _judge_trust(findings, evidence)
+    if spec.scps == "required" and plan.role_policies is not None:
+        # The notes say which organization policies (SCPs, RCPs) could not be evaluated.
+        findings.reasons += [n for n in plan.notes if n.startswith(("SCPs", "RCPs"))]
     if plan.role_policies is not None:
         for derived in plan.requests:
             _judge(findings, derived)
@@ -184,6 +194,42 @@ def check_role_allows(spec: RoleAllowsCheck, subject: object, ctx: CheckContext)
     if verified:
         return Outcome.error(*verified, **evidence, offline_problems=[p.code for p in findings.problems])
     return _outcome(findings.problems, findings.reasons, evidence)
+
+
+def _judge_trust(findings: _RoleFindings, evidence: dict[str, Any]) -> None:
+    """ECS must be able to assume the role before any of its calls: the trust policy's answer."""
+    plan, trust = findings.plan, findings.plan.trust
+    if trust is None or plan.role is None:
+        return
+    role = plan.role
+    if isinstance(trust, Unknown):
+        findings.reasons.append(f"{ECS_TASKS} assuming {role.role_name}: {trust}")
+        return
+    evidence["trust"] = trust.decision.value
+    match trust.decision:
+        case Decision.ALLOWED:
+            return
+        case Decision.UNDETERMINED:
+            keys = ", ".join(sorted(trust.unknown_keys)) or "conditions"
+            cited = "; ".join(trust.statements[:3])
+            findings.reasons.append(
+                f"whether {ECS_TASKS} may assume {role.role_name} is undetermined: {keys} unknown"
+                + (f" in {cited}" if cited else "")
+            )
+        case Decision.EXPLICIT_DENY:
+            denied_by = "; ".join(trust.statements) or "a Deny statement"
+            findings.problems.append(Problem("trust_denies", {"role_name": role.role_name, "denied_by": denied_by}))
+        case Decision.IMPLICIT_DENY:
+            statement = {
+                "Effect": "Allow",
+                "Principal": {"Service": ECS_TASKS},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": plan.workload.account}},
+            }
+            document = extend_document(role.assume_role_policy_document, [statement])
+            findings.problems.append(
+                Problem("trust_not_granted", {"role_name": role.role_name, "trust_document": document})
+            )
 
 
 def _outcome(problems: list[Problem], reasons: list[str], evidence: dict[str, Any]) -> Outcome:
@@ -227,9 +273,11 @@ def _gap(findings: _RoleFindings, derived: DerivedRequest, gap: Gap) -> None:
         findings.boundary.append(derived)
     elif Layer.SCP in layers or Layer.RCP in layers:
         level = f"level {gap.level}" if gap.level is not None else "some level"
-        findings.add(
-            "scp_blocks", derived, {"scp_level": f"{level} ({'root' if gap.level == 0 else 'below the root'})"}
-        )
+        where = f"{level} ({'root' if gap.level == 0 else 'below the root'})"
+        if Layer.SCP in layers:
+            findings.add("scp_blocks", derived, {"scp_level": where})
+        else:
+            findings.add("rcp_blocks", derived, {"rcp_level": where})
     else:
         findings.resource_side.setdefault(derived.grant_resource, []).append(derived)
 

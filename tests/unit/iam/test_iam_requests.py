@@ -506,3 +506,36 @@ def test_repository_credentials_by_name_are_a_secret_not_a_parameter() -> None:
     s = scenario(app)
     s.secret(SECRET_NAME)
     assert calls(plan_of(s)) == {("secretsmanager:GetSecretValue", SECRET_ARN)}
+
+
+ENV_FILE = "arn:aws:s3:::team-config/prod/app.env"
+
+
+def test_environment_files_in_s3_ask_for_the_object_and_its_bucket_through_the_s3_endpoint() -> None:
+    app = container()
+    app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
+    s = scenario(app)
+    plan = plan_of(s)
+    env = [r for r in plan.requests if r.kind in ("environment_file", "environment_bucket")]
+    assert {(r.action, r.resource) for r in env} == {
+        ("s3:GetObject", ENV_FILE),
+        ("s3:GetBucketLocation", "arn:aws:s3:::team-config"),
+    }
+    for request in env:
+        assert request.endpoint_service == "s3"
+        assert request.request.context.values["aws:sourcevpce"] == (ENDPOINT["s3"],)
+        # An S3 ARN names no account: the bucket's is the account's because ListBuckets listed it.
+        assert request.request.context.values["aws:resourceaccount"] == (ACCOUNT,)
+        assert request.resource_owner == ACCOUNT and request.unknown is None
+    (workload,) = derive_workloads(s.build())
+    workload_needs([workload])
+    (s3,) = [n for n in workload.needs if n.service == "s3"]
+    assert f"container app reads environment file {ENV_FILE}" in s3.reasons
+
+
+def test_an_environment_file_alone_needs_the_role_and_the_s3_endpoint() -> None:
+    app = container(image="public.ecr.aws/nginx/nginx:1", logs=False)
+    app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
+    plan = plan_of(scenario(app))
+    assert plan.needs_role
+    assert {r.action for r in plan.requests} == {"s3:GetObject", "s3:GetBucketLocation"}
