@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scanner.causes import CREDENTIAL_CODES
 from scanner.collect import dependencies, ec2, ecs, iam, organizations
 from scanner.collect.calls import CLIENT_CONFIG, CallContext, error_code, error_message
 from scanner.collect.deadline import Deadline
@@ -36,17 +37,6 @@ NO_CREDENTIALS = (
     "no AWS credentials found; set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run `aws configure`"
 )
 NO_REGION = "no AWS region given; pass --region (or --all-regions), or set AWS_REGION"
-# STS answers these when the credentials themselves are bad.
-CREDENTIAL_ERRORS = frozenset(
-    {
-        "InvalidClientTokenId",
-        "ExpiredToken",
-        "ExpiredTokenException",
-        "SignatureDoesNotMatch",
-        "UnrecognizedClientException",
-        "InvalidAccessKeyId",
-    }
-)
 # Where the account-wide calls go when no region is configured and all regions were asked for.
 BOOTSTRAP_REGION = "us-east-1"
 GLOBAL = "global"
@@ -156,7 +146,7 @@ def _identity(session: boto3.session.Session, region: str, progress: Callable[[s
     except ClientError as exc:
         code = error_code(exc)
         detail = f"sts:GetCallerIdentity in {region}: {code}: {error_message(exc)}"
-        if code in CREDENTIAL_ERRORS:
+        if code in CREDENTIAL_CODES:
             raise CredentialsError(f"AWS rejected the credentials ({detail})") from exc
         raise CollectionError(f"cannot identify the AWS account ({detail})") from exc
     except BotoCoreError as exc:

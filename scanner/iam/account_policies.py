@@ -21,7 +21,7 @@ from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.managed import aws_managed_policy
 from scanner.iam.policy_set import NamedPolicy, PolicySet, frozen_levels
 from scanner.iam.request import RequestContext
-from scanner.inventory.iam import KmsKey, Role, SecretMetadata, SsmParameter
+from scanner.inventory.iam import KmsKey, Role, ScpLevel, SecretMetadata, SsmParameter
 from scanner.inventory.references import SECRET_SUFFIX_LENGTH, SecretId
 from scanner.inventory.root import AccountInventory
 from scanner.results import CollectionErrorRecord
@@ -215,16 +215,7 @@ class AccountPolicies:
             return None, Unknown(f"the organization's SCPs could not be read ({scps.reason})")
         if scps.status != "collected":
             return None, None
-        levels: list[list[NamedPolicy]] = []
-        for level in scps.levels:
-            parsed: list[NamedPolicy] = []
-            for policy in level.policies:
-                named = self._parse(f"SCP {policy.name or policy.id} ({level.target_id})", policy.content)
-                if isinstance(named, Unknown):
-                    return None, named
-                parsed.append(named)
-            levels.append(parsed)
-        return frozen_levels(levels), None
+        return self._parsed_levels("SCP", scps.levels)
 
     # ---- RCPs -------------------------------------------------------------------------------------
 
@@ -250,11 +241,15 @@ class AccountPolicies:
                 return None, None
             case "collected":
                 pass
+        return self._parsed_levels("RCP", scps.rcp_levels)
+
+    def _parsed_levels(self, kind: str, raw: list[ScpLevel]) -> tuple[ScpLevels | None, Unknown | None]:
+        """Organization policies level by level (root first); the first unparseable one makes all unknown."""
         levels: list[list[NamedPolicy]] = []
-        for level in scps.rcp_levels:
+        for level in raw:
             parsed: list[NamedPolicy] = []
             for policy in level.policies:
-                named = self._parse(f"RCP {policy.name or policy.id} ({level.target_id})", policy.content)
+                named = self._parse(f"{kind} {policy.name or policy.id} ({level.target_id})", policy.content)
                 if isinstance(named, Unknown):
                     return None, named
                 parsed.append(named)

@@ -38,6 +38,7 @@ from scanner.inventory.root import Inventory
 from scanner.results import Status
 from tests.builders import SERVICE, SUBNET_A, SUBNET_B, TASK_SG, Scenario, broken_network
 from tests.rules.test_vpce009 import UDP_1_TO_3, one_leg_denied
+from tests.unit.engine.test_loader import VALID as LOADER_VALID
 
 RULES = load_rules([Path(__file__).resolve().parents[3] / "rules"])
 DECOYS = ("decoy-a", "decoy-b")
@@ -283,29 +284,12 @@ def test_argument_lists_are_the_values_that_are_arguments(monkeypatch: pytest.Mo
 
 # ---- templates no quoting can make safe are refused when the rule loads -------------------------------
 
-VALID = """\
-id: TEST001
-name: test-rule
-title: Interface endpoints resolve through private DNS
-severity: high
-rationale: Without private DNS tasks resolve the public name.
-remediation: Enable private DNS.
-references: [https://docs.aws.amazon.com/vpc/latest/privatelink/manage-dns-names.html]
-resource: endpoint_in_use
-where: [{path: endpoint.vpc_endpoint_type, equals: Interface}]
-check:
-  kind: attribute
-  path: endpoint.private_dns_enabled
-  equals: true
-  problem: private_dns_off
-pass_message: "$endpoint_id resolves privately."
-messages:
-  private_dns_off: "$endpoint_id has PrivateDnsEnabled=$observed; expected true."
-fix:
-  private_dns_off:
-    - aws ec2 describe-vpc-endpoints --region $region
-    - FIX
-"""
+# The loader tests' valid rule with a second fix line, FIX, that each case replaces.
+VALID = LOADER_VALID.replace(
+    "    - aws ec2 modify-vpc-endpoint --region $region --vpc-endpoint-id $endpoint_id --private-dns-enabled\n",
+    "    - aws ec2 describe-vpc-endpoints --region $region\n    - FIX\n",
+)
+assert "    - FIX" in VALID
 
 
 @pytest.mark.parametrize(
