@@ -121,7 +121,7 @@ def _call(operation: str, request: Callable[[], Any]) -> Any:
 
 
 def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -> list[tuple[str, TargetType]]:
-    """(id, type) from the root down to the account."""
+    """(id, type) from the root down to the account; a path that does not end at a root is unreadable."""
     ctx.stage(SERVICE, "ListParents", account_id)
     path: list[tuple[str, TargetType]] = [(account_id, "ACCOUNT")]
     child = account_id
@@ -132,14 +132,18 @@ def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -
         pages = _call("ListParents", partial(list, paginator.paginate(ChildId=child)))
         parents = [parent for page in pages for parent in page.get("Parents", [])]
         if not parents:
-            break
+            # Every account and OU has exactly one parent: a complete answer without one cannot place
+            # the account under its root, and the policies of the levels above would be lost unseen.
+            problem = f"ListParents answered no parent for {child} before reaching the root"
+            raise _Unreadable("ListParents", _invalid("ListParents", problem))
         parent_id, parent_type = _parent(parents[0], child)
         kind: TargetType = "ROOT" if parent_type == "ROOT" else "ORGANIZATIONAL_UNIT"
         path.append((parent_id, kind))
         if kind == "ROOT":
-            break
+            return list(reversed(path))
         child = parent_id
-    return list(reversed(path))
+    problem = f"no root within {MAX_DEPTH} levels above {account_id}: the answers do not form a tree"
+    raise _Unreadable("ListParents", _invalid("ListParents", problem))
 
 
 def _parent(parent: Mapping[str, Any], child: str) -> tuple[str, str]:
