@@ -326,7 +326,9 @@ def _unread(kind: str, reason: str, code: str | None) -> Unknown:
     text = f"the organization's {kind} could not be read ({reason})"
     if cause is Cause.PERMISSION:
         return Unknown(text, tolerable=True)
-    return Unknown(f"{text}: {advice(code, action)}")
+    # An odd or unclassified answer may not repeat (an organization being changed): say to retry too.
+    retry = "" if cause.transient or cause is Cause.CREDENTIALS else "; retry the scan"
+    return Unknown(f"{text}: {advice(code, action)}{retry}")
 
 
 def _describe(errors: list[CollectionErrorRecord]) -> str:

@@ -902,6 +902,7 @@ def test_an_inventory_without_the_error_code_is_judged_by_the_code_in_its_reason
     assert result.status is status
     if status is Status.ERROR:
         assert f"SCPs unknown: the organization's SCPs could not be read ({reason})" in result.message
+        assert "retry" in result.message and "grant" not in result.message
 
 
 def test_unknown_rcps_leave_a_workload_without_a_call_they_govern_decided() -> None:
