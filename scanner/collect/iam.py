@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from scanner.causes import INVALID_RESPONSE
 from scanner.collect.calls import CallContext, counted, error_code
 from scanner.inventory.iam import AttachedPolicy, InlinePolicy, ManagedPolicy, Role
 
@@ -93,7 +94,11 @@ def collect_roles(ctx: CallContext, iam: IAMClient, references: Iterable[str]) -
         except BotoCoreError as exc:
             ctx.record_exception(SERVICE, OPERATION, exc, name)
             continue
-        result.roles += ctx.parse(Role, [response["Role"]], service=SERVICE, operation=OPERATION, id_key="RoleName")
+        role = response.get("Role")
+        if not isinstance(role, dict):
+            ctx.record(SERVICE, OPERATION, INVALID_RESPONSE, f"GetRole answered without the Role of {name}", name)
+            continue
+        result.roles += ctx.parse(Role, [role], service=SERVICE, operation=OPERATION, id_key="RoleName")
     return result
 
 
@@ -121,8 +126,15 @@ def _with_policies(ctx: CallContext, iam: IAMClient, role: Role) -> Role:
             partial(iam.get_role_policy, RoleName=name, PolicyName=policy_name),
             resource_id=name,
         )
-        if response is not None:
-            inline.append(InlinePolicy(policy_name=policy_name, policy_document=response["PolicyDocument"]))
+        if response is None:
+            continue
+        document = response.get("PolicyDocument")
+        if document is None:
+            # Recorded against the role: its policies are then incomplete, and the rules say so.
+            problem = f"GetRolePolicy answered without the document of {policy_name}"
+            ctx.record(SERVICE, "GetRolePolicy", INVALID_RESPONSE, problem, name)
+            continue
+        inline.append(InlinePolicy(policy_name=policy_name, policy_document=document))
     attached_pages = ctx.pages(
         SERVICE,
         "ListAttachedRolePolicies",
@@ -161,7 +173,10 @@ def collect_managed_policies(ctx: CallContext, iam: IAMClient, arns: Sequence[st
         response = ctx.call(SERVICE, "GetPolicy", partial(iam.get_policy, PolicyArn=arn), resource_id=arn)
         if response is None:
             continue
-        summary = response["Policy"]
+        summary = response.get("Policy")
+        if not isinstance(summary, dict):
+            ctx.record(SERVICE, "GetPolicy", INVALID_RESPONSE, f"GetPolicy answered without the Policy {arn}", arn)
+            continue
         version_id = summary.get("DefaultVersionId", "")
         document = None
         if version_id:
@@ -171,8 +186,12 @@ def collect_managed_policies(ctx: CallContext, iam: IAMClient, arns: Sequence[st
                 partial(iam.get_policy_version, PolicyArn=arn, VersionId=version_id),
                 resource_id=arn,
             )
-            if version is not None:
-                document = version["PolicyVersion"].get("Document")
+            details = version.get("PolicyVersion") if version is not None else None
+            if isinstance(details, dict):
+                document = details.get("Document")
+            elif version is not None:
+                problem = f"GetPolicyVersion answered without the PolicyVersion {version_id} of {arn}"
+                ctx.record(SERVICE, "GetPolicyVersion", INVALID_RESPONSE, problem, arn)
         policies.append(
             ManagedPolicy(
                 arn=arn,

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import TYPE_CHECKING
 
+from scanner.causes import INVALID_RESPONSE
 from scanner.collect.calls import CallContext, counted
 from scanner.inventory.iam import KmsKey
 
@@ -41,8 +42,13 @@ def collect_keys(ctx: CallContext, kms: KMSClient, key_ids: Sequence[str]) -> di
         response = ctx.call(SERVICE, "DescribeKey", partial(kms.describe_key, KeyId=key_id), resource_id=key_id)
         if response is None:
             continue
-        metadata = response["KeyMetadata"]
-        arn = metadata.get("Arn", "")
+        metadata = response.get("KeyMetadata")
+        arn = metadata.get("Arn") if isinstance(metadata, dict) else None
+        if not isinstance(metadata, dict) or not isinstance(arn, str) or not arn:
+            # Without the key's ARN neither its policy nor its state can be placed: unknown, not fatal.
+            problem = "DescribeKey answered without KeyMetadata" if metadata is None else "KeyMetadata without Arn"
+            ctx.record(SERVICE, "DescribeKey", INVALID_RESPONSE, f"{problem} for {key_id}", key_id)
+            continue
         if arn not in by_arn:
             policy = None
             if metadata.get("KeyManager") == "CUSTOMER":

@@ -9,9 +9,11 @@ account, ListPoliciesForTarget (SERVICE_CONTROL_POLICY) and DescribePolicy for e
 Only the management account or a delegated administrator may call ListParents, ListPoliciesForTarget
 and DescribePolicy, so a scan from a member account usually gets AccessDeniedException. That is not a
 collection failure of the scan: it is recorded as one error record (so the scan summary shows what
-was not read) and the SCPs are `unreadable`. The execution-role rule then evaluates without SCPs and
-says so in its evidence, unless the rule asks for them (`scps: required`), in which case it reports
-ERROR. SCPs that are not enabled for the organization (PolicyTypeNotEnabledException) are collected as
+was not read) and the SCPs are `unreadable`, with the error code. The execution-role rule then evaluates
+without SCPs and says so in its evidence, unless the rule asks for them (`scps: required`), in which case
+it reports ERROR. Any other failure (throttling, a server error, a timeout, an answer that does not place
+the account under its root) leaves the SCPs unknown, and the rule reports ERROR whatever it asks.
+SCPs that are not enabled for the organization (PolicyTypeNotEnabledException) are collected as
 "no levels".
 
 RCPs are read along the same path (ListPoliciesForTarget with RESOURCE_CONTROL_POLICY, DescribePolicy):
@@ -61,6 +63,8 @@ class _Unreadable(Exception):
         super().__init__(f"organizations:{operation}: {error_code(exc)}: {error_message(exc)}")
         self.operation = operation
         self.exc = exc
+        # Kept with the status: a refused permission and a transient failure mean different verdicts.
+        self.code = error_code(exc)
 
 
 def collect_scps(ctx: CallContext, org: OrganizationsClient, account_id: str) -> ServiceControlPolicies:
@@ -98,7 +102,7 @@ def _rcps(ctx: CallContext, org: OrganizationsClient, path: list[tuple[str, Targ
         levels = _levels(ctx, org, path, RCP_FILTER)
     except _Unreadable as failure:
         ctx.record_exception(SERVICE, failure.operation, failure.exc)
-        return {"rcp_status": "unreadable", "rcp_reason": str(failure)}
+        return {"rcp_status": "unreadable", "rcp_reason": str(failure), "rcp_error_code": failure.code}
     if levels is None:
         return {"rcp_status": "not_enabled"}
     return {"rcp_status": "collected", "rcp_levels": levels}
@@ -109,7 +113,11 @@ def _unreadable(
 ) -> ServiceControlPolicies:
     ctx.record_exception(SERVICE, failure.operation, failure.exc)
     return ServiceControlPolicies(
-        status="unreadable", organization_id=org_id, management_account_id=management, reason=str(failure)
+        status="unreadable",
+        organization_id=org_id,
+        management_account_id=management,
+        reason=str(failure),
+        error_code=failure.code,
     )
 
 
@@ -121,7 +129,7 @@ def _call(operation: str, request: Callable[[], Any]) -> Any:
 
 
 def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -> list[tuple[str, TargetType]]:
-    """(id, type) from the root down to the account."""
+    """(id, type) from the root down to the account; a path that does not end at a root is unreadable."""
     ctx.stage(SERVICE, "ListParents", account_id)
     path: list[tuple[str, TargetType]] = [(account_id, "ACCOUNT")]
     child = account_id
@@ -132,14 +140,18 @@ def _path_to_root(ctx: CallContext, org: OrganizationsClient, account_id: str) -
         pages = _call("ListParents", partial(list, paginator.paginate(ChildId=child)))
         parents = [parent for page in pages for parent in page.get("Parents", [])]
         if not parents:
-            break
+            # Every account and OU has exactly one parent: a complete answer without one cannot place
+            # the account under its root, and the policies of the levels above would be lost unseen.
+            problem = f"ListParents answered no parent for {child} before reaching the root"
+            raise _Unreadable("ListParents", _invalid("ListParents", problem))
         parent_id, parent_type = _parent(parents[0], child)
         kind: TargetType = "ROOT" if parent_type == "ROOT" else "ORGANIZATIONAL_UNIT"
         path.append((parent_id, kind))
         if kind == "ROOT":
-            break
+            return list(reversed(path))
         child = parent_id
-    return list(reversed(path))
+    problem = f"no root within {MAX_DEPTH} levels above {account_id}: the answers do not form a tree"
+    raise _Unreadable("ListParents", _invalid("ListParents", problem))
 
 
 def _parent(parent: Mapping[str, Any], child: str) -> tuple[str, str]:

@@ -59,13 +59,15 @@ def collect_parameters(ctx: CallContext, ssm: SSMClient, names: Sequence[str], p
             {**item, "ARN": item.get("ARN") or parameter_arn(item["Name"], ctx.region, ctx.account, partition)}
             for page in pages
             for item in page.get("Parameters", [])
-            if "Name" in item
+            if isinstance(item.get("Name"), str)
         ]
-        found = ctx.parse(SsmParameter, items, service=SERVICE, operation="DescribeParameters", id_key="Name")
+        # A parameter that was listed but not understood exists: its recorded InvalidResponse (by ARN)
+        # leaves it unknown, and it must not also be reported as missing.
+        answered = {item["Name"] for item in items}
+        found = ctx.parse(SsmParameter, items, service=SERVICE, operation="DescribeParameters", id_key="ARN")
         result.parameters += found
-        seen = {p.name for p in found}
         for name in batch:
-            if name in seen:
+            if name in answered:
                 continue
             arn = parameter_arn(name, ctx.region, ctx.account, partition)
             if failure is None:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from scanner.causes import Cause, advice, cause_of
 from scanner.iam.documents import PolicyDocumentError
 from scanner.iam.managed import aws_managed_policy
 from scanner.iam.policy_set import NamedPolicy, PolicySet, frozen_levels
@@ -42,6 +43,10 @@ class Unknown:
     """Why something cannot be decided from the inventory: one sentence fragment, for ERROR results."""
 
     reason: str
+    tolerable: bool = False
+    """True only for organization policies that this scan may not read or did not collect (a member
+    account refused Organizations, an older inventory): a rule with `scps: when_readable` decides without
+    them and notes it. A transient or partial failure leaves them unknown: never tolerable."""
 
     def __str__(self) -> str:
         return self.reason
@@ -210,9 +215,9 @@ class AccountPolicies:
     def _scp_levels(self) -> tuple[ScpLevels | None, Unknown | None]:
         scps = self.account.service_control_policies
         if scps is None:
-            return None, Unknown("the organization's SCPs were not collected")
+            return None, Unknown("the organization's SCPs were not collected", tolerable=True)
         if scps.status == "unreadable":
-            return None, Unknown(f"the organization's SCPs could not be read ({scps.reason})")
+            return None, _unread("SCPs", scps.reason, scps.error_code)
         if scps.status != "collected":
             return None, None
         return self._parsed_levels("SCP", scps.levels)
@@ -234,9 +239,9 @@ class AccountPolicies:
             case None:
                 if scps.status in ("not_in_organization", "management_account"):
                     return None, None
-                return None, Unknown("the organization's RCPs were not collected")
+                return None, Unknown("the organization's RCPs were not collected", tolerable=True)
             case "unreadable":
-                return None, Unknown(f"the organization's RCPs could not be read ({scps.rcp_reason})")
+                return None, _unread("RCPs", scps.rcp_reason, scps.rcp_error_code)
             case "not_applicable" | "not_enabled":
                 return None, None
             case "collected":
@@ -306,6 +311,24 @@ def condition_keys(policies: Iterable[NamedPolicy]) -> frozenset[str]:
         for statement in policy.document.statements
         for clause in statement.conditions
     )
+
+
+def _unread(kind: str, reason: str, code: str | None) -> Unknown:
+    """Organization policies (`kind`: SCPs, RCPs) the collector failed to read. Refused permission is
+    the usual answer to a member account and tolerable; any other cause (throttled, a server error, a
+    timeout, the deadline, an answer not understood) is a failure to retry, and the policies unknown."""
+    # The reason is `organizations:Operation: Code: message` (scanner.collect.organizations); an
+    # inventory written before the code was kept apart still has it there.
+    action, _, rest = reason.partition(": ")
+    if code is None:
+        code = rest.partition(": ")[0]
+    cause = cause_of(code)
+    text = f"the organization's {kind} could not be read ({reason})"
+    if cause is Cause.PERMISSION:
+        return Unknown(text, tolerable=True)
+    # An odd or unclassified answer may not repeat (an organization being changed): say to retry too.
+    retry = "" if cause.transient or cause is Cause.CREDENTIALS else "; retry the scan"
+    return Unknown(f"{text}: {advice(code, action)}{retry}")
 
 
 def _describe(errors: list[CollectionErrorRecord]) -> str:

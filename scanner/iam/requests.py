@@ -168,25 +168,36 @@ class _Deriver(SecretRequests):
             if note not in plan.notes:
                 plan.notes.append(note)
         levels, reason = self.view.rcp_levels()
-        if reason is not None:
+        if reason is not None and reason.tolerable:
             note = f"RCPs not evaluated: {reason}"
             if plan.requests and note not in plan.notes:
                 plan.notes.append(note)
             return
+        governed = [index for index, derived in enumerate(plan.requests) if self._under_rcps(derived)]
+        if reason is not None:
+            # Only the calls RCPs govern needed them: a workload without one is decided as before.
+            if governed:
+                plan.unknown.append(Unknown(f"RCPs unknown: {reason}"))
+            return
         if not levels:
             return
         with_rcps: dict[int, PolicySet] = {}
-        for index, derived in enumerate(plan.requests):
+        for index in governed:
+            derived = plan.requests[index]
             policies = derived.policies
-            fields = derived.resource.split(":")
-            owner = fields[4] if len(fields) > 4 else self.account  # `*`: the caller's account
-            owner = derived.resource_owner or owner  # S3 ARNs name no account: the collector's answer
-            if policies is None or owner != self.account or derived.action.split(":")[0].lower() not in RCP_SERVICES:
-                continue
+            assert policies is not None
             extended = with_rcps.get(id(policies))
             if extended is None:
                 extended = with_rcps[id(policies)] = replace(policies, rcp_levels=levels)
             plan.requests[index] = replace(derived, policies=extended)
+
+    def _under_rcps(self, derived: DerivedRequest) -> bool:
+        """A call on a resource of the scanned account in a service that RCPs govern."""
+        fields = derived.resource.split(":")
+        owner = fields[4] if len(fields) > 4 else self.account  # `*`: the caller's account
+        owner = derived.resource_owner or owner  # S3 ARNs name no account: the collector's answer
+        service = derived.action.split(":")[0].lower()
+        return derived.policies is not None and owner == self.account and service in RCP_SERVICES
 
     # ---- the role ----------------------------------------------------------------------------------
 
@@ -217,8 +228,11 @@ class _Deriver(SecretRequests):
             return
         plan.role_policies = resolved
         _, scp_reason = self.view.scp_levels()
-        if scp_reason is not None:
+        if scp_reason is not None and scp_reason.tolerable:
             plan.notes.append(f"SCPs not evaluated: {scp_reason}")
+        elif scp_reason is not None:
+            # SCPs bound every call of the role: none can be decided without them.
+            plan.unknown.append(Unknown(f"SCPs unknown: {scp_reason}"))
 
     def _trust(self, plan: ExecutionPlan, role: Role) -> None:
         """Whether ECS may assume the role at all (its trust policy), for a workload that needs it."""

@@ -160,14 +160,18 @@ class ServiceControlPolicies(_Snake):
 
     * `collected`: `levels` holds every level from the root (index 0) down to the account;
     * `not_in_organization` / `management_account`: no SCP applies;
-    * `unreadable`: the organization exists but its SCPs could not be read (an error record says why):
-      they are not evaluated, and results say so.
+    * `unreadable`: the organization exists but its SCPs could not be read (an error record says why,
+      `error_code` keeps its code): a permission refused leaves them not evaluated, and results say so;
+      any other failure (throttling, a server error, a timeout, an odd answer) leaves them unknown.
 
     The resource control policies of the account's resources, read along the same path, by `rcp_status`:
     * `collected`: `rcp_levels` from the root down to the account;
     * `not_applicable` (no organization, the management account) / `not_enabled`: no RCP applies;
-    * `unreadable`: they could not be read (`rcp_reason`): not evaluated, and results say so;
+    * `unreadable`: they could not be read (`rcp_reason`, `rcp_error_code`), as for the SCPs;
     * None: not collected (an inventory written before RCPs were read).
+
+    `error_code`/`rcp_error_code` are None in inventories written before they were kept: the code is then
+    the second field of the reason, which has always been `organizations:Operation: Code: message`.
     """
 
     status: ScpStatus
@@ -175,9 +179,11 @@ class ServiceControlPolicies(_Snake):
     management_account_id: str | None = None
     levels: list[ScpLevel] = Field(default_factory=list)
     reason: str = ""
+    error_code: str | None = None
     rcp_status: RcpStatus | None = None
     rcp_levels: list[ScpLevel] = Field(default_factory=list)
     rcp_reason: str = ""
+    rcp_error_code: str | None = None
 
 
 SimulatedDecision = Literal["allowed", "explicitDeny", "implicitDeny"]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
+from scanner.collect.calls import CallContext
+from scanner.collect.organizations import collect_scps
 from scanner.engine.spec import RoleAllowsCheck
-from scanner.inventory.iam import SimulationResult
+from scanner.inventory.iam import ServiceControlPolicies, SimulationResult
 from scanner.results import Status
 from tests.builders import (
     ACCOUNT,
@@ -794,3 +799,118 @@ def test_rcps_of_another_account_are_said_not_evaluated() -> None:
         f"RCPs of account {OTHER_ACCOUNT} (resources of another account) not collected: not evaluated"
         in (result.evidence["notes"])
     )
+
+
+# ---- organization policies that failed to be read: refused (decided, noted) or transient (ERROR) -------------
+
+KIND = {"scps": "SCPs", "rcps": "RCPs"}
+THROTTLED_RCPS = "organizations:ListPoliciesForTarget: ThrottlingException: Rate exceeded"
+
+
+def _organization_answers(fault: str, code: str) -> ServiceControlPolicies:
+    """collect_scps against a Stubber: the root and the account under one permissive SCP, no RCP; `fault`
+    ("scps" or "rcps") is the policy type whose ListPoliciesForTarget answers `code`."""
+    org: Any = boto3.client(
+        "organizations", region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
+    summary = {"Id": "p-full", "Arn": "arn:aws:organizations::999988887777:policy/p-full", "Name": "Full"}
+    with Stubber(org) as stub:
+        stub.add_response("describe_organization", {"Organization": {"Id": "o-1", "MasterAccountId": "999988887777"}})
+        stub.add_response("list_parents", {"Parents": [{"Id": "r-ab12", "Type": "ROOT"}]}, {"ChildId": ACCOUNT})
+        for policy_type in ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY"):
+            if fault == ("scps" if policy_type == "SERVICE_CONTROL_POLICY" else "rcps"):
+                stub.add_client_error("list_policies_for_target", code, http_status_code=400)
+                if policy_type == "SERVICE_CONTROL_POLICY":
+                    break  # the path is known, but the SCPs are not: RCPs are not read either
+                continue
+            for target in ("r-ab12", ACCOUNT):
+                policies = [summary] if policy_type == "SERVICE_CONTROL_POLICY" else []
+                stub.add_response(
+                    "list_policies_for_target",
+                    {"Policies": policies},
+                    {"TargetId": target, "Filter": policy_type},
+                )
+                if policies and target == "r-ab12":  # described once, used at both levels
+                    content = json.dumps(FULL_ACCESS)
+                    stub.add_response("describe_policy", {"Policy": {"Content": content}}, {"PolicyId": "p-full"})
+        scps = collect_scps(CallContext(ACCOUNT, "global"), org, ACCOUNT)
+        stub.assert_no_pending_responses()
+    return scps
+
+
+def _with_collected(scps: ServiceControlPolicies) -> Scenario:
+    s = with_secret(inline={"grants": document(SECRETS_PROD)})
+    s.account_data["service_control_policies"] = scps.model_dump(mode="json")
+    return s
+
+
+@pytest.mark.parametrize("fault", ["scps", "rcps"])
+@pytest.mark.parametrize("code", ["ThrottlingException", "ServiceException", "TooManyRequestsException"])
+def test_a_transient_failure_to_read_organization_policies_is_error_naming_the_call_and_retry(
+    fault: str, code: str
+) -> None:
+    """The reviewer's case: a throttled ListPoliciesForTarget passed VPCE007 with only a note."""
+    scps = _organization_answers(fault, code)
+    assert (scps.error_code if fault == "scps" else scps.rcp_error_code) == code
+    (result,) = run("VPCE007", _with_collected(scps))
+    assert result.status is Status.ERROR
+    assert f"{KIND[fault]} unknown" in result.message
+    assert f"organizations:ListPoliciesForTarget: {code}" in result.message
+    assert "retry" in result.message and "grant" not in result.message
+
+
+@pytest.mark.parametrize("fault", ["scps", "rcps"])
+def test_access_denied_on_organization_policies_is_decided_with_the_note(fault: str) -> None:
+    """A member account may not read its organization's policies: VPCE007 decides without them, as before."""
+    scps = _organization_answers(fault, "AccessDeniedException")
+    (result,) = run("VPCE007", _with_collected(scps))
+    assert result.status is Status.PASS
+    kind = KIND[fault]
+    assert any(
+        n.startswith(f"{kind} not evaluated: the organization's {kind} could not be read")
+        for n in result.evidence["notes"]
+    )
+
+
+def test_a_failure_that_is_a_fail_anyway_stays_a_fail() -> None:
+    """A proven FAIL on complete role data is not hidden behind the unknown RCPs."""
+    s = rcp(rcp_status="unreadable", rcp_reason=THROTTLED_RCPS)
+    s.get_role()["InlinePolicies"] = []  # the role no longer grants the secret
+    s.account_data["service_control_policies"]["rcp_error_code"] = "ThrottlingException"
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.FAIL
+    assert any("RCPs unknown" in reason for reason in result.evidence["undetermined"])
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        (THROTTLED_RCPS, Status.ERROR),
+        ("organizations:DescribePolicy: InternalServerError: x", Status.ERROR),
+        ("organizations:ListParents: ReadTimeoutError: Read timeout on endpoint URL", Status.ERROR),
+        ("organizations:ListParents: DeadlineExceeded: the scan's --timeout had passed", Status.ERROR),
+        ("organizations:ListParents: InvalidResponse: ListParents answered no parent for 1", Status.ERROR),
+        ("organizations:ListParents: AccessDeniedException: not allowed", Status.PASS),
+    ],
+    ids=["throttled", "server", "timeout", "deadline", "invalid", "denied"],
+)
+def test_an_inventory_without_the_error_code_is_judged_by_the_code_in_its_reason(reason: str, status: Status) -> None:
+    """Inventories written before the code was kept apart: the reason has always carried it."""
+    s = scp([FULL_ACCESS], status="unreadable", reason=reason)
+    assert "error_code" not in s.account_data["service_control_policies"]
+    (result,) = run("VPCE007", s)
+    assert result.status is status
+    if status is Status.ERROR:
+        assert f"SCPs unknown: the organization's SCPs could not be read ({reason})" in result.message
+        assert "retry" in result.message and "grant" not in result.message
+
+
+def test_unknown_rcps_leave_a_workload_without_a_call_they_govern_decided() -> None:
+    """RCPs do not govern SSM parameters (nor a public image without awslogs): nothing was missing."""
+    parameter = f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/prod/api-key"
+    app = container(image="public.ecr.aws/nginx/nginx:1.27", secrets=[("API_KEY", parameter)], logs=False)
+    s = workload(app=app, inline={"grants": document(allow("ssm:GetParameters", parameter))})
+    s.parameter("/prod/api-key")
+    s.scps([FULL_ACCESS], rcp_status="unreadable", rcp_reason=THROTTLED_RCPS)
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.PASS, result.message
