@@ -14,7 +14,9 @@ Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation
   that admits another principal only (VPCE008), a network ACL denying tcp/443 out (VPCE009).
 - `fault-tasks`: a standalone Fargate task (its groups only on its ENI) with an internet gateway
   default route (VPCE006 on the task family).
-- `fault-single-az`: one AZ (VPCE010) and enableDnsHostnames off (VPCE002 on a VPC attribute).
+- `fault-single-az`: one AZ (VPCE010), enableDnsHostnames off (VPCE002 on a VPC attribute), and task
+  egress and ACL that allow every CIDR of the S3 prefix list but the last (VPCE005 and VPCE009 FAILs that
+  only the complete prefix list proves).
 
 The account belongs to an organization with an OU between the root and the account, each level with
 an SCP. moto answers Organizations only for the management account, and SCPs never apply to the
@@ -97,6 +99,8 @@ def build_fault_account(monkeypatch: pytest.MonkeyPatch) -> FaultAccount:
     _no_s3_egress(clients, broken, fixture.shared.s3_prefix_list_id)
     _restrictive_endpoint_policy(clients, broken, "secretsmanager", fixture.shared.account_id)
     _nacl_denies_https_out(clients, broken)
+    single_az = fixture["fault-single-az"]
+    _s3_cidrs_but_the_last(clients, single_az, fixture.shared.s3_prefix_list_id)
     _organization(clients)
     tasks = fixture["fault-tasks"]
     return FaultAccount(
@@ -309,6 +313,43 @@ def _nacl_denies_https_out(clients: _Clients, vpc: ScenarioFixture) -> None:
             CidrBlock="0.0.0.0/0",
             **extra,
         )
+    _associate_acl(clients, vpc, acl)
+
+
+def _s3_cidrs_but_the_last(clients: _Clients, vpc: ScenarioFixture, prefix_list_id: str) -> None:
+    """VPCE005 and VPCE009 FAILs that only the whole S3 prefix list proves: the task group's egress and the
+    subnet's ACL allow tcp/443 to every CIDR of the list but the last, by CIDR (not by prefix-list id).
+    Taking page 1 of GetManagedPrefixListEntries for the whole list would turn both into PASS."""
+    ec2 = clients.ec2
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=prefix_list_id)["Entries"]
+    allowed = [e["Cidr"] for e in entries[:-1]]
+    assert len(entries) >= 2, "the S3 prefix list needs two CIDRs for a partial page"
+    _no_s3_egress(clients, vpc, prefix_list_id)
+    ec2.authorize_security_group_egress(
+        GroupId=vpc.task_sg_id,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": c} for c in allowed]}
+        ],
+    )
+    acl = ec2.create_network_acl(VpcId=vpc.vpc_id)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0"
+    )
+    for number, cidr in enumerate(allowed, 100):
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6",
+            RuleAction="allow",
+            Egress=True,
+            CidrBlock=cidr,
+            PortRange={"From": 443, "To": 443},
+        )
+    _associate_acl(clients, vpc, acl)
+
+
+def _associate_acl(clients: _Clients, vpc: ScenarioFixture, acl: str) -> None:
+    ec2 = clients.ec2
     for subnet_id in vpc.subnet_ids:
         current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
         association = next(
