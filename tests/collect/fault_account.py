@@ -382,6 +382,25 @@ def _organization(clients: _Clients) -> None:
     org.attach_policy(PolicyId=policy, TargetId=unit)
 
 
+class ReusedClients:
+    """The session handed to `collect()`, making each (service, region) client once: creating botocore
+    clients is most of the cost of a replayed collection. Everything else is the wrapped session's."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self._session = session
+        self._clients: dict[tuple[str, str | None], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:
+        made = self._clients.get((service_name, region_name))
+        if made is None:
+            made = self._session.client(service_name, region_name=region_name, **kwargs)  # type: ignore[call-overload]
+            self._clients[(service_name, region_name)] = made
+        return made
+
+
 # --- Faults -----------------------------------------------------------------------------------------
 
 FaultKind = Literal["denied", "second_page"]

@@ -39,6 +39,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import boto3
 import pytest
@@ -56,6 +57,7 @@ from tests.collect.fault_account import (
     AwsLayer,
     Fault,
     FaultAccount,
+    ReusedClients,
     build_fault_account,
     paginator_config,
 )
@@ -250,9 +252,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
             pin_ecs_tasks()
             try:
                 account = build_fault_account(monkeypatch)
-                session = boto3.Session()
+                plain = boto3.Session()
                 layer = AwsLayer()
-                layer.install(session)
+                layer.install(plain)
+                session = cast("boto3.Session", ReusedClients(plain))
                 layer.record()
                 inventory = collect(session, [REGION])
                 matrix = Matrix(account, layer, session, _scan(inventory), inventory, set(layer.called))
