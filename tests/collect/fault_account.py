@@ -3,11 +3,13 @@ read operation of the collector exercised at least once.
 
 Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation). Four VPCs:
 
-- `fault-compliant`: the compliant baseline (every rule PASSes there), plus three more services in it:
+- `fault-compliant`: the compliant baseline (every rule PASSes there), plus more services in it:
   one whose execution role (attached customer managed policy and a permissions boundary) lacks
   secretsmanager:GetSecretValue (VPCE007 FAIL), one with a Docker Hub image (VPCE011 FAIL), and one that
   PASSes while reading a secret and a SecureString parameter under a customer managed KMS key and an
   image from another account's ECR repository (so Secrets Manager, SSM, KMS and ECR are all read).
+  And one more, whose role may read its secret but the OU's SCP denies it (VPCE007 FAIL that only the
+  SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS).
 - `fault-broken`: no logs endpoint (VPCE001), ecr.dkr without private DNS (VPCE002), the ecr.api
   endpoint in one AZ of two (VPCE003), an endpoint group open to 0.0.0.0/0 (VPCE004), task egress
   without the S3 prefix list (VPCE005), a NAT default route (VPCE006), a secretsmanager endpoint policy
@@ -101,7 +103,8 @@ def build_fault_account(monkeypatch: pytest.MonkeyPatch) -> FaultAccount:
     _nacl_denies_https_out(clients, broken)
     single_az = fixture["fault-single-az"]
     _s3_cidrs_but_the_last(clients, single_az, fixture.shared.s3_prefix_list_id)
-    _organization(clients)
+    denied_secret = _scp_denied_service(clients, fixture, compliant)
+    _organization(clients, denied_secret)
     tasks = fixture["fault-tasks"]
     return FaultAccount(
         fixture=fixture,
@@ -361,8 +364,25 @@ def _associate_acl(clients: _Clients, vpc: ScenarioFixture, acl: str) -> None:
         ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
 
 
-def _organization(clients: _Clients) -> None:
-    """Root -> OU -> account, each level with an SCP that allows everything and denies something unrelated."""
+def _scp_denied_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> str:
+    """A service whose role may read its secret, but the OU's SCP denies it (VPCE007 FAIL that only the
+    SCPs prove). Returns the secret's ARN."""
+    shared = fixture.shared
+    secret_arn = str(clients.secrets.create_secret(Name="fault/scp-denied", SecretString="x")["ARN"])
+    statements = [
+        *_pull_and_log(fixture),
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+    ]
+    role_arn = _role(clients, "fault-scp-role", {"Version": "2012-10-17", "Statement": statements})
+    definition = register_task_definition(
+        clients.ecs, shared, "fault-scp-denied", role_arn, f"{shared.repository_uri}:1", [("SECRET", secret_arn)]
+    )
+    _service(clients, fixture, vpc, "fault-scp-denied", definition)
+    return secret_arn
+
+
+def _organization(clients: _Clients, denied_secret_arn: str) -> None:
+    """Root -> OU -> account; the OU's SCP allows everything but reading `denied_secret_arn`."""
     org = clients.org
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
@@ -373,11 +393,11 @@ def _organization(clients: _Clients) -> None:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
+            {"Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": denied_secret_arn},
         ],
     }
     policy = org.create_policy(
-        Content=json.dumps(deny), Description="no leaving", Name="no-leaving", Type="SERVICE_CONTROL_POLICY"
+        Content=json.dumps(deny), Description="one secret off limits", Name="deny-secret", Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=policy, TargetId=unit)
 
