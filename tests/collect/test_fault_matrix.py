@@ -21,6 +21,8 @@ endpoint could be bound), else the resource id. For each fault, the invariants:
   proven without it (`PROVEN_WITHOUT`).
 - errors_name_operation: every ERROR that the clean scan does not have names the operation
   ("ec2:DescribeSecurityGroups") in its message or evidence.
+- errors_say_what_to_do: those ERRORs say what to do about this cause: grant the permission after an
+  access denial; retry after a server error (HTTP 500 on page 2), which no permission would fix.
 - second_page_requested (second-page faults only): the collector asked for page 2 (it follows the
   continuation token) rather than taking page 1 for the whole listing.
 
@@ -349,6 +351,22 @@ def test_errors_name_operation(matrix: Matrix, fault: Fault) -> None:
         if now.status is Status.ERROR and _is_new_error(matrix, k, now) and not names(now, fault.action)
     ]
     assert not silent, f"ERRORs that do not name {fault.action}:\n" + "\n".join(silent)
+
+
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
+def test_errors_say_what_to_do(matrix: Matrix, fault: Fault) -> None:
+    run = _faulted(matrix, fault)
+    wrong = []
+    for k, now in run.results.items():
+        if now.status is not Status.ERROR or not _is_new_error(matrix, k, now) or not names(now, fault.action):
+            continue
+        text = f"{now.message} {json.dumps(now.evidence, default=str)}".lower()
+        grant = f"grant {fault.action}".lower()
+        advice = grant in text if fault.kind == "denied" else "retry" in text and grant not in text
+        if not advice:
+            wrong.append(f"{' '.join(k)}: {now.message}")
+    expected = f"grant {fault.action}" if fault.kind == "denied" else "retry (and no grant)"
+    assert not wrong, f"ERRORs that do not say {expected!r}:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("fault", [f for f in FAULTS if f.kind == "second_page"], ids=lambda f: f.id)
