@@ -20,6 +20,9 @@ Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation
   egress and ACL that allow every CIDR of the S3 prefix list but the last (VPCE005 and VPCE009 FAILs that
   only the complete prefix list proves).
 
+Endpoints replaced to plant a FAIL stay listed in state `deleted`, as AWS lists them for a while after
+deletion: a rule must not take one of them for the live endpoint.
+
 The account belongs to an organization with an OU between the root and the account, each level with
 an SCP. moto answers Organizations only for the management account, and SCPs never apply to the
 management account, so `AwsLayer` reports another management account in DescribeOrganization: the

@@ -41,6 +41,7 @@ import json
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import cast
 
 import boto3
@@ -51,7 +52,7 @@ from scanner.collect import collect, required_actions
 from scanner.config import ScanConfig
 from scanner.engine.loader import load_rules
 from scanner.inventory import Inventory
-from scanner.inventory.workloads import derive_workloads
+from scanner.inventory.workloads import Workload, derive_workloads
 from scanner.results import Result, Status
 from scanner.scan import evaluate_inventory
 from tests.awsfixtures import pin_ecs_tasks, unpin_ecs_tasks
@@ -171,6 +172,10 @@ class Run:
     faults_injected: int
     second_pages_requested: int
 
+    @cached_property
+    def workloads(self) -> dict[str, Workload]:
+        return {w.arn: w for w in derive_workloads(self.inventory)}
+
 
 @dataclass
 class Matrix:
@@ -213,8 +218,7 @@ class Matrix:
         """The faulted inventory lacks what `clean`'s subject is derived from, through the faulted operation."""
         if clean.rule_id not in ENUMERATES.get(run.fault.action, ()):
             return False
-        workloads = {w.arn: w for w in derive_workloads(run.inventory)}
-        workload = workloads.get(clean.workload or "")
+        workload = run.workloads.get(clean.workload or "")
         if workload is None:
             return True
         if clean.rule_id in _NEED_RULES | _ENDPOINT_IN_USE and workload.task_definition is None:
