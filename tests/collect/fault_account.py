@@ -426,13 +426,16 @@ class ReusedClients:
 
 # --- Faults -----------------------------------------------------------------------------------------
 
-FaultKind = Literal["denied", "second_page"]
+FaultKind = Literal["denied", "throttled", "second_page"]
 # A continuation token no AWS service would issue: the request that carries it is the injected page 2.
 PAGE_TWO_TOKEN = "fault-matrix-page-2"
 # What AWS answers a denied call with, by protocol family (EC2 has its own code).
 DENIED_CODES = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied", "sts": "AccessDenied"}
 DENIED_DEFAULT = "AccessDeniedException"
 SERVER_ERROR = ("InternalError", 500)
+# What AWS answers a throttled call with, once the client's retries are spent.
+THROTTLED_CODES = {"ec2": ("RequestLimitExceeded", 503), "iam": ("Throttling", 400), "sts": ("Throttling", 400)}
+THROTTLED_DEFAULT = ("ThrottlingException", 400)
 
 
 @dataclass(frozen=True)
@@ -487,6 +490,7 @@ class AwsLayer:
     `replay(fault)`: calls are answered from what was kept (moto only for a request never seen), so one
     collection costs the collector's own work and not moto's; `fault` is injected on top:
     - denied: every call of the operation answers AccessDenied (UnauthorizedOperation for EC2);
+    - throttled: every call answers the service's throttling error, as once the client's retries are spent;
     - second_page: every first page of the operation keeps half of its items and a continuation token,
       and the request for page 2 answers HTTP 500 InternalError.
     Injected errors never name the operation: naming it is the scanner's job.
@@ -530,6 +534,10 @@ class AwsLayer:
                 self.faults_injected += 1
                 code = DENIED_CODES.get(model.service_model.signing_name, DENIED_DEFAULT)
                 return _error(code, 403, "You are not authorized to perform this operation.")
+            if fault.kind == "throttled":
+                self.faults_injected += 1
+                code, status = THROTTLED_CODES.get(model.service_model.signing_name, THROTTLED_DEFAULT)
+                return _error(code, status, "Rate exceeded")
             if PAGE_TWO_TOKEN in key[2] or PAGE_TWO_TOKEN in key[3]:
                 self.faults_injected += 1
                 self.second_pages_requested += 1

@@ -1,6 +1,7 @@
-"""The fault-injection matrix (issue 7, "Checks"): every read operation of the collector denied in turn, and
-every paginated one failing on its second page, against one moto account with FAILs of every rule
-(`tests.collect.fault_account`). Each faulted scan is compared with the clean scan of the same account.
+"""The fault-injection matrix (issue 7, "Checks"): every read operation of the collector denied in turn;
+every paginated one failing on its second page (HTTP 500) and every other one throttled; each against one
+moto account with FAILs of every rule (`tests.collect.fault_account`), and each faulted scan compared with
+the clean scan of the same account.
 
 A result is identified by (rule, account, region, subject): the subject is the qualifier when the rule
 has one (workload/need, workload/container: the resource a need result is reported on depends on which
@@ -22,7 +23,8 @@ endpoint could be bound), else the resource id. For each fault, the invariants:
 - errors_name_operation: every ERROR that the clean scan does not have names the operation
   ("ec2:DescribeSecurityGroups") in its message or evidence.
 - errors_say_what_to_do: those ERRORs say what to do about this cause: grant the permission after an
-  access denial; retry after a server error (HTTP 500 on page 2), which no permission would fix.
+  access denial; retry after throttling or a server error (HTTP 500 on page 2), which no permission
+  would fix.
 - second_page_requested (second-page faults only): the collector asked for page 2 (it follows the
   continuation token) rather than taking page 1 for the whole listing.
 
@@ -151,7 +153,13 @@ _NEED_RULES = frozenset({"VPCE001", "VPCE005", "VPCE008", "VPCE009", "VPCE011"})
 
 OPERATIONS = sorted(set(required_actions()) - set(EXCLUDED))
 PAGINATED = [a for a in OPERATIONS if paginator_config(a, a.split(":", 1)[0]) is not None]
-FAULTS = [Fault(a, "denied") for a in OPERATIONS] + [Fault(a, "second_page") for a in PAGINATED]
+# Every operation denied; every operation failing transiently once: page 2 of a paginated one answers
+# HTTP 500, every call of any other one is throttled.
+FAULTS = (
+    [Fault(a, "denied") for a in OPERATIONS]
+    + [Fault(a, "second_page") for a in PAGINATED]
+    + [Fault(a, "throttled") for a in OPERATIONS if a not in PAGINATED]
+)
 
 Key = tuple[str, str, str, str]
 
@@ -305,7 +313,7 @@ def test_every_declared_operation_is_exercised_and_faulted(matrix: Matrix, capsy
 
 def _faulted(matrix: Matrix, fault: Fault) -> Run:
     run = matrix.run(fault)
-    if fault.kind == "denied":
+    if fault.kind != "second_page":
         assert run.faults_injected > 0, f"{fault.action} was never called"
     return run
 
