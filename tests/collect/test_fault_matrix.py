@@ -185,7 +185,7 @@ class Run:
         return {w.arn: w for w in derive_workloads(self.inventory)}
 
 
-@dataclass
+@dataclass(repr=False)
 class Matrix:
     account: FaultAccount
     layer: AwsLayer
@@ -194,6 +194,10 @@ class Matrix:
     clean_inventory: Inventory
     called: set[str]
     runs: dict[Fault, Run] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # pytest prints the arguments of a failing test: the recorded answers would run to megabytes.
+        return f"Matrix({len(self.clean)} clean results, {len(self.runs)} faulted scans)"
 
     def run(self, fault: Fault) -> Run:
         if fault not in self.runs:
