@@ -61,7 +61,7 @@ DELEGATED_MANAGEMENT_ACCOUNT = "999988887777"  # what DescribeOrganization repor
 
 _BASE = SCENARIOS["compliant"]
 FAULT_SCENARIOS = {
-    "fault-compliant": replace(_BASE, description="the compliant baseline and three extra services"),
+    "fault-compliant": replace(_BASE, description="the compliant baseline and extra services"),
     "fault-broken": replace(
         _BASE,
         description="one broken thing per network rule",
@@ -84,21 +84,24 @@ ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
 @dataclass(frozen=True)
 class FaultAccount:
     fixture: AccountFixture
-    # Standalone task family -> VPC id; endpoint ids of VPCs that run standalone tasks.
+    # The endpoints of the VPC that runs the standalone tasks, and the tasks' family names.
     task_vpc_endpoints: frozenset[str]
     task_family_ids: frozenset[str]
 
 
-def build_fault_account(monkeypatch: pytest.MonkeyPatch) -> FaultAccount:
-    for name, spec in FAULT_SCENARIOS.items():
-        monkeypatch.setitem(SCENARIOS, name, spec)
+def build_fault_account() -> FaultAccount:
+    """In the current moto account (under `mock_aws`, with ECS tasks pinned)."""
     session = boto3.Session()
-    fixture = build_account(session, REGION, list(FAULT_SCENARIOS))
+    # build_account knows scenarios by name: these are known to it for the build only.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, spec in FAULT_SCENARIOS.items():
+            monkeypatch.setitem(SCENARIOS, name, spec)
+        fixture = build_account(session, REGION, list(FAULT_SCENARIOS))
     clients = _Clients(session)
     compliant = fixture["fault-compliant"]
     _plant_role_without_secret(session, clients, fixture, compliant)
     _docker_hub_service(clients, fixture, compliant)
-    _kms_ssm_cross_account_service(session, clients, fixture, compliant)
+    _kms_ssm_cross_account_service(clients, fixture, compliant)
     broken = fixture["fault-broken"]
     _single_az_endpoint(clients, broken, "ecr.api")
     _no_s3_egress(clients, broken, fixture.shared.s3_prefix_list_id)
@@ -204,9 +207,7 @@ def _service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture, n
     )
 
 
-def _kms_ssm_cross_account_service(
-    session: boto3.Session, clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture
-) -> None:
+def _kms_ssm_cross_account_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
     """A PASSing service that reads a secret and a SecureString parameter under a customer managed key, and
     pulls from another account's repository (whose policy admits this account)."""
     shared = fixture.shared

@@ -274,7 +274,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
         with mock_aws():
             pin_ecs_tasks()
             try:
-                account = build_fault_account(monkeypatch)
+                account = build_fault_account()
                 plain = boto3.Session()
                 layer = AwsLayer()
                 layer.install(plain)
