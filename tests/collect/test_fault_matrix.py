@@ -313,6 +313,90 @@ def test_every_declared_operation_is_exercised_and_faulted(matrix: Matrix, capsy
 
 
 # --- The matrix --------------------------------------------------------------------------------------
+# Each invariant is a function of (matrix, run) giving its violations, one line each; the tests assert
+# there are none, and the figures count them.
+
+
+def fails_kept(matrix: Matrix, run: Run) -> list[str]:
+    changed = []
+    for k, clean in matrix.clean.items():
+        if clean.status is not Status.FAIL or matrix.may_turn_error(run.fault.action, clean):
+            continue
+        now = run.results.get(k)
+        if now is None:
+            continue  # nothing_vanishes reports it
+        reworded = now.message != clean.message and not matrix.proven_without(run.fault.action, clean)
+        if now.status is not Status.FAIL or reworded:
+            changed.append(f"{' '.join(k)}: FAIL -> {now.status.value}: {now.message}")
+    return changed
+
+
+def nothing_vanishes(matrix: Matrix, run: Run) -> list[str]:
+    action = run.fault.action
+    stand_ins = {
+        (r.rule_id, r.region)
+        for r in run.results.values()
+        if r.status is Status.ERROR and names(r, action) and r.rule_id in ENUMERATES.get(action, ())
+    }
+    return [
+        f"{' '.join(k)} ({clean.status.value}) vanished"
+        for k, clean in matrix.clean.items()
+        if k not in run.results and not ((clean.rule_id, clean.region) in stand_ins and matrix.unknowable(run, clean))
+    ]
+
+
+def no_false_verdict(matrix: Matrix, run: Run) -> list[str]:
+    wrong = []
+    for k, clean in matrix.clean.items():
+        now = run.results.get(k)
+        if now is None or now.status is clean.status:
+            continue
+        if not (now.status is Status.ERROR and matrix.may_turn_error(run.fault.action, clean)):
+            wrong.append(f"{' '.join(k)}: {clean.status.value} -> {now.status.value}: {now.message}")
+    return wrong
+
+
+def errors_name_operation(matrix: Matrix, run: Run) -> list[str]:
+    return [f"{' '.join(k)}: {now.message}" for k, now in _new_errors(matrix, run) if not names(now, run.fault.action)]
+
+
+def errors_say_what_to_do(matrix: Matrix, run: Run) -> list[str]:
+    grant = f"grant {run.fault.action}".lower()
+    wrong = []
+    for k, now in _new_errors(matrix, run):
+        if not names(now, run.fault.action):
+            continue  # errors_name_operation reports it
+        text = f"{now.message} {json.dumps(now.evidence, default=str)}".lower()
+        advised = grant in text if run.fault.kind == "denied" else "retry" in text and grant not in text
+        if not advised:
+            wrong.append(f"{' '.join(k)}: {now.message}")
+    return wrong
+
+
+def second_page_requested(matrix: Matrix, run: Run) -> list[str]:
+    if run.fault.kind != "second_page" or run.second_pages_requested > 0:
+        return []
+    return [f"{run.fault.action}: page 1 carried a continuation token; page 2 was never asked for"]
+
+
+INVARIANTS = (
+    fails_kept,
+    nothing_vanishes,
+    no_false_verdict,
+    errors_name_operation,
+    errors_say_what_to_do,
+    second_page_requested,
+)
+
+
+def _new_errors(matrix: Matrix, run: Run) -> Iterator[tuple[Key, Result]]:
+    """ERRORs the clean scan does not have (same subject, same message)."""
+    for k, now in run.results.items():
+        clean = matrix.clean.get(k)
+        if now.status is Status.ERROR and (
+            clean is None or clean.status is not Status.ERROR or clean.message != now.message
+        ):
+            yield k, now
 
 
 def _faulted(matrix: Matrix, fault: Fault) -> Run:
@@ -324,86 +408,39 @@ def _faulted(matrix: Matrix, fault: Fault) -> Run:
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_fails_kept(matrix: Matrix, fault: Fault) -> None:
-    run = _faulted(matrix, fault)
-    changed = []
-    for k, clean in matrix.clean.items():
-        if clean.status is not Status.FAIL or matrix.may_turn_error(fault.action, clean):
-            continue
-        now = run.results.get(k)
-        if now is None:
-            continue  # nothing_vanishes reports it
-        reworded = now.message != clean.message and not matrix.proven_without(fault.action, clean)
-        if now.status is not Status.FAIL or reworded:
-            changed.append(f"{' '.join(k)}: FAIL -> {now.status.value}: {now.message}")
+    changed = fails_kept(matrix, _faulted(matrix, fault))
     assert not changed, "\n".join(changed)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_nothing_vanishes(matrix: Matrix, fault: Fault) -> None:
-    run = _faulted(matrix, fault)
-    stand_ins = {
-        (r.rule_id, r.region)
-        for r in run.results.values()
-        if r.status is Status.ERROR and names(r, fault.action) and r.rule_id in ENUMERATES.get(fault.action, ())
-    }
-    vanished = [
-        f"{' '.join(k)} ({clean.status.value})"
-        for k, clean in matrix.clean.items()
-        if k not in run.results and not ((clean.rule_id, clean.region) in stand_ins and matrix.unknowable(run, clean))
-    ]
+    vanished = nothing_vanishes(matrix, _faulted(matrix, fault))
     assert not vanished, f"{len(vanished)} results vanished:\n" + "\n".join(vanished)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_no_false_verdict(matrix: Matrix, fault: Fault) -> None:
-    run = _faulted(matrix, fault)
-    wrong = []
-    for k, clean in matrix.clean.items():
-        now = run.results.get(k)
-        if now is None or now.status is clean.status:
-            continue
-        allowed = now.status is Status.ERROR and matrix.may_turn_error(fault.action, clean)
-        if not allowed:
-            wrong.append(f"{' '.join(k)}: {clean.status.value} -> {now.status.value}: {now.message}")
+    wrong = no_false_verdict(matrix, _faulted(matrix, fault))
     assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_errors_name_operation(matrix: Matrix, fault: Fault) -> None:
-    run = _faulted(matrix, fault)
-    silent = [
-        f"{' '.join(k)}: {now.message}"
-        for k, now in run.results.items()
-        if now.status is Status.ERROR and _is_new_error(matrix, k, now) and not names(now, fault.action)
-    ]
+    silent = errors_name_operation(matrix, _faulted(matrix, fault))
     assert not silent, f"ERRORs that do not name {fault.action}:\n" + "\n".join(silent)
 
 
 @pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.id)
 def test_errors_say_what_to_do(matrix: Matrix, fault: Fault) -> None:
-    run = _faulted(matrix, fault)
-    wrong = []
-    for k, now in run.results.items():
-        if now.status is not Status.ERROR or not _is_new_error(matrix, k, now) or not names(now, fault.action):
-            continue
-        text = f"{now.message} {json.dumps(now.evidence, default=str)}".lower()
-        grant = f"grant {fault.action}".lower()
-        advice = grant in text if fault.kind == "denied" else "retry" in text and grant not in text
-        if not advice:
-            wrong.append(f"{' '.join(k)}: {now.message}")
+    wrong = errors_say_what_to_do(matrix, _faulted(matrix, fault))
     expected = f"grant {fault.action}" if fault.kind == "denied" else "retry (and no grant)"
     assert not wrong, f"ERRORs that do not say {expected!r}:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("fault", [f for f in FAULTS if f.kind == "second_page"], ids=lambda f: f.id)
 def test_second_page_requested(matrix: Matrix, fault: Fault) -> None:
-    run = matrix.run(fault)
-    assert run.second_pages_requested > 0, f"{fault.action}: page 1 carried a token; page 2 was never asked for"
-
-
-def _is_new_error(matrix: Matrix, k: Key, now: Result) -> bool:
-    clean = matrix.clean.get(k)
-    return clean is None or clean.status is not Status.ERROR or clean.message != now.message
+    missing = second_page_requested(matrix, matrix.run(fault))
+    assert not missing, missing[0]
 
 
 # --- Figures -------------------------------------------------------------------------------------------
@@ -430,31 +467,35 @@ def figures(matrix: Matrix, runs: list[Run]) -> Figures:
             if clean.status is Status.FAIL:
                 totals.clean_fails += 1
                 totals.fails_kept += now is not None and now.status is Status.FAIL
-        for k, now in run.results.items():
-            if now.status is Status.ERROR and _is_new_error(matrix, k, now):
-                totals.new_errors += 1
-                totals.errors_naming_cause += names(now, run.fault.action)
+        for _, now in _new_errors(matrix, run):
+            totals.new_errors += 1
+            totals.errors_naming_cause += names(now, run.fault.action)
     return totals
 
 
 def _print_figures(matrix: Matrix) -> None:
-    runs = list(matrix.runs.values())
+    """One line per fault (its figures and the invariants it breaks), then the totals."""
+    runs = sorted(matrix.runs.values(), key=lambda r: r.fault.id)
     if not runs:
         return
     out = sys.stdout
     print("\nfault matrix:", file=out)
-    print(f"{'fault':58} {'FAILs kept':>11} {'results kept':>13} {'ERRORs naming cause':>20}", file=out)
-    for run in sorted(runs, key=lambda r: r.fault.id):
+    header = f"{'fault':52} {'FAILs kept':>11} {'results kept':>13} {'ERRORs naming':>14}  invariants broken"
+    print(header, file=out)
+    broken_runs = 0
+    for run in runs:
         f = figures(matrix, [run])
+        broken = [check.__name__ for check in INVARIANTS if check(matrix, run)]
+        broken_runs += bool(broken)
         print(
-            f"{run.fault.id:58} {f.fails_kept:>5}/{f.clean_fails:<5} {f.results_kept:>6}/{f.clean_results:<6}"
-            f" {f.errors_naming_cause:>9}/{f.new_errors:<10}",
+            f"{run.fault.id:52} {f.fails_kept:>5}/{f.clean_fails:<5} {f.results_kept:>6}/{f.clean_results:<6}"
+            f" {f.errors_naming_cause:>6}/{f.new_errors:<7}  {' '.join(broken) or '-'}",
             file=out,
         )
     t = figures(matrix, runs)
     print(
-        f"operations tried {t.faults} ({len({r.fault.action for r in runs})} operations); "
-        f"FAILs kept {t.fails_kept}/{t.clean_fails}; results kept {t.results_kept}/{t.clean_results}; "
-        f"ERRORs that name the cause {t.errors_naming_cause}/{t.new_errors}",
+        f"operations tried {t.faults} ({len({r.fault.action for r in runs})} operations, {broken_runs} breaking"
+        f" an invariant); FAILs kept {t.fails_kept}/{t.clean_fails}; results kept {t.results_kept}/"
+        f"{t.clean_results}; ERRORs that name the cause {t.errors_naming_cause}/{t.new_errors}",
         file=out,
     )
