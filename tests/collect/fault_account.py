@@ -42,6 +42,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ReadTimeoutError
 from botocore.model import OperationModel
 
 from tests.awsfixtures import (
@@ -427,7 +428,7 @@ class ReusedClients:
 
 # --- Faults -----------------------------------------------------------------------------------------
 
-FaultKind = Literal["denied", "throttled", "second_page"]
+FaultKind = Literal["denied", "throttled", "timeout", "second_page"]
 # A continuation token no AWS service would issue: the request that carries it is the injected page 2.
 PAGE_TWO_TOKEN = "fault-matrix-page-2"
 # What AWS answers a denied call with, by protocol family (EC2 has its own code).
@@ -492,6 +493,7 @@ class AwsLayer:
     collection costs the collector's own work and not moto's; `fault` is injected on top:
     - denied: every call of the operation answers AccessDenied (UnauthorizedOperation for EC2);
     - throttled: every call answers the service's throttling error, as once the client's retries are spent;
+    - timeout: every call raises botocore's ReadTimeoutError (an endpoint that never answers);
     - second_page: every first page of the operation keeps half of its items and a continuation token,
       and the request for page 2 answers HTTP 500 InternalError.
     Injected errors never name the operation: naming it is the scanner's job.
@@ -535,6 +537,11 @@ class AwsLayer:
                 self.faults_injected += 1
                 code = DENIED_CODES.get(model.service_model.signing_name, DENIED_DEFAULT)
                 return _error(code, 403, "You are not authorized to perform this operation.")
+            if fault.kind == "timeout":
+                self.faults_injected += 1
+                raise ReadTimeoutError(
+                    endpoint_url=f"https://{model.service_model.endpoint_prefix}.fault-matrix.invalid"
+                )
             if fault.kind == "throttled":
                 self.faults_injected += 1
                 code, status = THROTTLED_CODES.get(model.service_model.signing_name, THROTTLED_DEFAULT)

@@ -1,7 +1,7 @@
-"""The fault-injection matrix (issue 7, "Checks"): every read operation of the collector denied in turn;
-every paginated one failing on its second page (HTTP 500) and every other one throttled; each against one
-moto account with FAILs of every rule (`tests.collect.fault_account`), and each faulted scan compared with
-the clean scan of the same account.
+"""The fault-injection matrix (issue 7, "Checks"): every read operation of the collector denied in turn,
+and timing out; every paginated one failing on its second page (HTTP 500) and every other one throttled;
+each against one moto account with FAILs of every rule (`tests.collect.fault_account`), and each faulted
+scan compared with the clean scan of the same account.
 
 A result is identified by (rule, account, region, subject): the subject is the qualifier when the rule
 has one (workload/need, workload/container: the resource a need result is reported on depends on which
@@ -23,8 +23,8 @@ endpoint could be bound), else the resource id. For each fault, the invariants:
 - errors_name_operation: every ERROR that the clean scan does not have names the operation
   ("ec2:DescribeSecurityGroups") in its message or evidence.
 - errors_say_what_to_do: those ERRORs say what to do about this cause: grant the permission after an
-  access denial; retry after throttling or a server error (HTTP 500 on page 2), which no permission
-  would fix.
+  access denial; retry after throttling, a timeout or a server error (HTTP 500 on page 2), which no
+  permission would fix.
 - second_page_requested (second-page faults only): the collector asked for page 2 (it follows the
   continuation token) rather than taking page 1 for the whole listing.
 
@@ -159,10 +159,11 @@ _NEED_RULES = frozenset({"VPCE001", "VPCE005", "VPCE008", "VPCE009", "VPCE011"})
 # What a scan calls (`required_actions()`, the policy `vpce-scan permissions` prints), minus EXCLUDED.
 OPERATIONS = sorted(set(required_actions()) - set(EXCLUDED))
 PAGINATED = [a for a in OPERATIONS if paginator_config(a, a.split(":", 1)[0]) is not None]
-# Every operation denied; every operation failing transiently once: page 2 of a paginated one answers
-# HTTP 500, every call of any other one is throttled.
+# Every operation denied, and timing out; every operation failing transiently once more: page 2 of a
+# paginated one answers HTTP 500, every call of any other one is throttled.
 FAULTS = (
     [Fault(a, "denied") for a in OPERATIONS]
+    + [Fault(a, "timeout") for a in OPERATIONS]
     + [Fault(a, "second_page") for a in PAGINATED]
     + [Fault(a, "throttled") for a in OPERATIONS if a not in PAGINATED]
 )
