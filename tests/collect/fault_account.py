@@ -3,18 +3,25 @@ read operation of the collector exercised at least once.
 
 Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation). Four VPCs:
 
-- `fault-compliant`: the compliant baseline (every rule PASSes there), plus three more services in it:
+- `fault-compliant`: the compliant baseline (every rule PASSes there), plus more services in it:
   one whose execution role (attached customer managed policy and a permissions boundary) lacks
   secretsmanager:GetSecretValue (VPCE007 FAIL), one with a Docker Hub image (VPCE011 FAIL), and one that
   PASSes while reading a secret and a SecureString parameter under a customer managed KMS key and an
   image from another account's ECR repository (so Secrets Manager, SSM, KMS and ECR are all read).
+  And one more, whose role may read its secret but the OU's SCP denies it (VPCE007 FAIL that only the
+  SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS).
 - `fault-broken`: no logs endpoint (VPCE001), ecr.dkr without private DNS (VPCE002), the ecr.api
   endpoint in one AZ of two (VPCE003), an endpoint group open to 0.0.0.0/0 (VPCE004), task egress
   without the S3 prefix list (VPCE005), a NAT default route (VPCE006), a secretsmanager endpoint policy
   that admits another principal only (VPCE008), a network ACL denying tcp/443 out (VPCE009).
 - `fault-tasks`: a standalone Fargate task (its groups only on its ENI) with an internet gateway
   default route (VPCE006 on the task family).
-- `fault-single-az`: one AZ (VPCE010) and enableDnsHostnames off (VPCE002 on a VPC attribute).
+- `fault-single-az`: one AZ (VPCE010), enableDnsHostnames off (VPCE002 on a VPC attribute), and task
+  egress and ACL that allow every CIDR of the S3 prefix list but the last (VPCE005 and VPCE009 FAILs that
+  only the complete prefix list proves).
+
+Endpoints replaced to plant a FAIL stay listed in state `deleted`, as AWS lists them for a while after
+deletion: a rule must not take one of them for the live endpoint.
 
 The account belongs to an organization with an OU between the root and the account, each level with
 an SCP. moto answers Organizations only for the management account, and SCPs never apply to the
@@ -35,6 +42,7 @@ import botocore.session
 import pytest
 from botocore.awsrequest import AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ReadTimeoutError
 from botocore.model import OperationModel
 
 from tests.awsfixtures import (
@@ -54,7 +62,7 @@ DELEGATED_MANAGEMENT_ACCOUNT = "999988887777"  # what DescribeOrganization repor
 
 _BASE = SCENARIOS["compliant"]
 FAULT_SCENARIOS = {
-    "fault-compliant": replace(_BASE, description="the compliant baseline and three extra services"),
+    "fault-compliant": replace(_BASE, description="the compliant baseline and extra services"),
     "fault-broken": replace(
         _BASE,
         description="one broken thing per network rule",
@@ -77,27 +85,33 @@ ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action"
 @dataclass(frozen=True)
 class FaultAccount:
     fixture: AccountFixture
-    # Standalone task family -> VPC id; endpoint ids of VPCs that run standalone tasks.
+    # The endpoints of the VPC that runs the standalone tasks, and the tasks' family names.
     task_vpc_endpoints: frozenset[str]
     task_family_ids: frozenset[str]
 
 
-def build_fault_account(monkeypatch: pytest.MonkeyPatch) -> FaultAccount:
-    for name, spec in FAULT_SCENARIOS.items():
-        monkeypatch.setitem(SCENARIOS, name, spec)
+def build_fault_account() -> FaultAccount:
+    """In the current moto account (under `mock_aws`, with ECS tasks pinned)."""
     session = boto3.Session()
-    fixture = build_account(session, REGION, list(FAULT_SCENARIOS))
+    # build_account knows scenarios by name: these are known to it for the build only.
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        for name, spec in FAULT_SCENARIOS.items():
+            monkeypatch.setitem(SCENARIOS, name, spec)
+        fixture = build_account(session, REGION, list(FAULT_SCENARIOS))
     clients = _Clients(session)
     compliant = fixture["fault-compliant"]
     _plant_role_without_secret(session, clients, fixture, compliant)
     _docker_hub_service(clients, fixture, compliant)
-    _kms_ssm_cross_account_service(session, clients, fixture, compliant)
+    _kms_ssm_cross_account_service(clients, fixture, compliant)
     broken = fixture["fault-broken"]
     _single_az_endpoint(clients, broken, "ecr.api")
     _no_s3_egress(clients, broken, fixture.shared.s3_prefix_list_id)
     _restrictive_endpoint_policy(clients, broken, "secretsmanager", fixture.shared.account_id)
     _nacl_denies_https_out(clients, broken)
-    _organization(clients)
+    single_az = fixture["fault-single-az"]
+    _s3_cidrs_but_the_last(clients, single_az, fixture.shared.s3_prefix_list_id)
+    denied_secret = _scp_denied_service(clients, fixture, compliant)
+    _organization(clients, denied_secret)
     tasks = fixture["fault-tasks"]
     return FaultAccount(
         fixture=fixture,
@@ -194,9 +208,7 @@ def _service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture, n
     )
 
 
-def _kms_ssm_cross_account_service(
-    session: boto3.Session, clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture
-) -> None:
+def _kms_ssm_cross_account_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
     """A PASSing service that reads a secret and a SecureString parameter under a customer managed key, and
     pulls from another account's repository (whose policy admits this account)."""
     shared = fixture.shared
@@ -309,6 +321,43 @@ def _nacl_denies_https_out(clients: _Clients, vpc: ScenarioFixture) -> None:
             CidrBlock="0.0.0.0/0",
             **extra,
         )
+    _associate_acl(clients, vpc, acl)
+
+
+def _s3_cidrs_but_the_last(clients: _Clients, vpc: ScenarioFixture, prefix_list_id: str) -> None:
+    """VPCE005 and VPCE009 FAILs that only the whole S3 prefix list proves: the task group's egress and the
+    subnet's ACL allow tcp/443 to every CIDR of the list but the last, by CIDR (not by prefix-list id).
+    Taking page 1 of GetManagedPrefixListEntries for the whole list would turn both into PASS."""
+    ec2 = clients.ec2
+    entries = ec2.get_managed_prefix_list_entries(PrefixListId=prefix_list_id)["Entries"]
+    allowed = [e["Cidr"] for e in entries[:-1]]
+    assert len(entries) >= 2, "the S3 prefix list needs two CIDRs for a partial page"
+    _no_s3_egress(clients, vpc, prefix_list_id)
+    ec2.authorize_security_group_egress(
+        GroupId=vpc.task_sg_id,
+        IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": c} for c in allowed]}
+        ],
+    )
+    acl = ec2.create_network_acl(VpcId=vpc.vpc_id)["NetworkAcl"]["NetworkAclId"]
+    ec2.create_network_acl_entry(
+        NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=False, CidrBlock="0.0.0.0/0"
+    )
+    for number, cidr in enumerate(allowed, 100):
+        ec2.create_network_acl_entry(
+            NetworkAclId=acl,
+            RuleNumber=number,
+            Protocol="6",
+            RuleAction="allow",
+            Egress=True,
+            CidrBlock=cidr,
+            PortRange={"From": 443, "To": 443},
+        )
+    _associate_acl(clients, vpc, acl)
+
+
+def _associate_acl(clients: _Clients, vpc: ScenarioFixture, acl: str) -> None:
+    ec2 = clients.ec2
     for subnet_id in vpc.subnet_ids:
         current = ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet_id]}])
         association = next(
@@ -320,8 +369,25 @@ def _nacl_denies_https_out(clients: _Clients, vpc: ScenarioFixture) -> None:
         ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
 
 
-def _organization(clients: _Clients) -> None:
-    """Root -> OU -> account, each level with an SCP that allows everything and denies something unrelated."""
+def _scp_denied_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> str:
+    """A service whose role may read its secret, but the OU's SCP denies it (VPCE007 FAIL that only the
+    SCPs prove). Returns the secret's ARN."""
+    shared = fixture.shared
+    secret_arn = str(clients.secrets.create_secret(Name="fault/scp-denied", SecretString="x")["ARN"])
+    statements = [
+        *_pull_and_log(fixture),
+        {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn},
+    ]
+    role_arn = _role(clients, "fault-scp-role", {"Version": "2012-10-17", "Statement": statements})
+    definition = register_task_definition(
+        clients.ecs, shared, "fault-scp-denied", role_arn, f"{shared.repository_uri}:1", [("SECRET", secret_arn)]
+    )
+    _service(clients, fixture, vpc, "fault-scp-denied", definition)
+    return secret_arn
+
+
+def _organization(clients: _Clients, denied_secret_arn: str) -> None:
+    """Root -> OU -> account; the OU's SCP allows everything but reading `denied_secret_arn`."""
     org = clients.org
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
@@ -332,24 +398,46 @@ def _organization(clients: _Clients) -> None:
         "Version": "2012-10-17",
         "Statement": [
             {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
+            {"Effect": "Deny", "Action": "secretsmanager:GetSecretValue", "Resource": denied_secret_arn},
         ],
     }
     policy = org.create_policy(
-        Content=json.dumps(deny), Description="no leaving", Name="no-leaving", Type="SERVICE_CONTROL_POLICY"
+        Content=json.dumps(deny), Description="one secret off limits", Name="deny-secret", Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=policy, TargetId=unit)
 
 
+class ReusedClients:
+    """The session handed to `collect()`, making each (service, region) client once: creating botocore
+    clients is most of the cost of a replayed collection. Everything else is the wrapped session's."""
+
+    def __init__(self, session: boto3.Session) -> None:
+        self._session = session
+        self._clients: dict[tuple[str, str | None], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    def client(self, service_name: str, region_name: str | None = None, **kwargs: Any) -> Any:
+        made = self._clients.get((service_name, region_name))
+        if made is None:
+            made = self._session.client(service_name, region_name=region_name, **kwargs)  # type: ignore[call-overload]
+            self._clients[(service_name, region_name)] = made
+        return made
+
+
 # --- Faults -----------------------------------------------------------------------------------------
 
-FaultKind = Literal["denied", "second_page"]
+FaultKind = Literal["denied", "throttled", "timeout", "second_page"]
 # A continuation token no AWS service would issue: the request that carries it is the injected page 2.
 PAGE_TWO_TOKEN = "fault-matrix-page-2"
 # What AWS answers a denied call with, by protocol family (EC2 has its own code).
 DENIED_CODES = {"ec2": "UnauthorizedOperation", "iam": "AccessDenied", "sts": "AccessDenied"}
 DENIED_DEFAULT = "AccessDeniedException"
 SERVER_ERROR = ("InternalError", 500)
+# What AWS answers a throttled call with, once the client's retries are spent.
+THROTTLED_CODES = {"ec2": ("RequestLimitExceeded", 503), "iam": ("Throttling", 400), "sts": ("Throttling", 400)}
+THROTTLED_DEFAULT = ("ThrottlingException", 400)
 
 
 @dataclass(frozen=True)
@@ -404,6 +492,8 @@ class AwsLayer:
     `replay(fault)`: calls are answered from what was kept (moto only for a request never seen), so one
     collection costs the collector's own work and not moto's; `fault` is injected on top:
     - denied: every call of the operation answers AccessDenied (UnauthorizedOperation for EC2);
+    - throttled: every call answers the service's throttling error, as once the client's retries are spent;
+    - timeout: every call raises botocore's ReadTimeoutError (an endpoint that never answers);
     - second_page: every first page of the operation keeps half of its items and a continuation token,
       and the request for page 2 answers HTTP 500 InternalError.
     Injected errors never name the operation: naming it is the scanner's job.
@@ -447,6 +537,15 @@ class AwsLayer:
                 self.faults_injected += 1
                 code = DENIED_CODES.get(model.service_model.signing_name, DENIED_DEFAULT)
                 return _error(code, 403, "You are not authorized to perform this operation.")
+            if fault.kind == "timeout":
+                self.faults_injected += 1
+                raise ReadTimeoutError(
+                    endpoint_url=f"https://{model.service_model.endpoint_prefix}.fault-matrix.invalid"
+                )
+            if fault.kind == "throttled":
+                self.faults_injected += 1
+                code, status = THROTTLED_CODES.get(model.service_model.signing_name, THROTTLED_DEFAULT)
+                return _error(code, status, "Rate exceeded")
             if PAGE_TWO_TOKEN in key[2] or PAGE_TWO_TOKEN in key[3]:
                 self.faults_injected += 1
                 self.second_pages_requested += 1
