@@ -17,6 +17,7 @@ from scanner.inventory.images import ImageRef, parse_image
 from scanner.inventory.needs import Need, derive_needs
 from scanner.inventory.network import RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
+from scanner.results import CollectionErrorRecord
 
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 DEFAULT_BASELINE = ("sts",)
@@ -481,7 +482,35 @@ def _task_family_workloads(
             account_inventory=account,
             interfaces_unknown=unknown,
         )
+        # A family's subnets, groups and public IP are the union over its tasks, and its task definition
+        # the highest revision seen: a task that was listed but not read (or never listed) could change
+        # every one of them. Services are read by other calls and stay decidable.
+        failed = _unread_tasks(account.gaps(region.region), cluster_arn)
+        if failed is not None:
+            workload.unresolved.append(f"tasks of {workload.cluster_name} not all read: {failed.describe()}")
         yield _complete(workload, baseline)
+
+
+TASK_READS = ("ecs:ListTasks", "ecs:DescribeTasks")
+
+
+def _unread_tasks(gaps: Gaps, cluster_arn: str) -> CollectionErrorRecord | None:
+    """The failed ListTasks/DescribeTasks call that may have left tasks of `cluster_arn` unread: one on the
+    cluster, one of the whole region (no resource id), or one on a task of the cluster (DescribeTasks
+    reports failures per task ARN; a task ARN of the old format, without the cluster, may be any one's)."""
+    partition_account, _, cluster_name = cluster_arn.partition(":cluster/")
+    task_prefix = f"{partition_account}:task/"
+    for error in gaps.errors:
+        if error.action not in TASK_READS:
+            continue
+        resource = error.resource_id
+        if resource is None or resource == cluster_arn:
+            return error
+        if resource.startswith(task_prefix):
+            path = resource.removeprefix(task_prefix).split("/")
+            if len(path) == 1 or path[0] == cluster_name:
+                return error
+    return None
 
 
 def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
