@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.gaps import Gaps, MissingData
@@ -545,6 +545,21 @@ def _usable(endpoint: VpcEndpoint, need: Need) -> bool:
     return not (need.preferred_type == "Gateway" and endpoint.is_interface and not endpoint.private_dns_enabled)
 
 
+def _without_private_dns(endpoint: VpcEndpoint) -> bool:
+    return endpoint.is_interface and not endpoint.private_dns_enabled
+
+
+def _serving_order(need: Need, endpoint: VpcEndpoint) -> tuple[bool, bool, int]:
+    """Which usable endpoint serves a need, first: an Interface endpoint with private DNS (the tasks'
+    DNS resolves to it, DESIGN.md "Which endpoint serves"), then one that is available, then the need's
+    preferred type (S3: the Gateway; an S3 Interface endpoint is usable only with private DNS anyway)."""
+    return (
+        _without_private_dns(endpoint),
+        endpoint.state != "available",
+        need.endpoint_types.index(endpoint.vpc_endpoint_type),
+    )
+
+
 def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
     """Bind every need of every workload to the endpoint in its VPC that serves it."""
     pairs: list[tuple[Workload, Need, VpcEndpoint | None, tuple[VpcEndpoint, ...], str | None]] = []
@@ -559,16 +574,14 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
         listing = workload.gaps.listing("ec2:DescribeVpcEndpoints")
         for need in workload.needs:
             candidates = tuple(e for e in in_vpc if e.service_name == need.service_name)
-            usable = sorted(
-                (e for e in candidates if _usable(e, need)),
-                key=lambda e: (e.state != "available", need.endpoint_types.index(e.vpc_endpoint_type)),
-            )
+            usable = sorted((e for e in candidates if _usable(e, need)), key=partial(_serving_order, need))
             endpoint = usable[0] if usable else None
             if endpoint is not None:
                 consumers.setdefault(endpoint.vpc_endpoint_id, set()).update(workload.security_group_ids)
             why = unknown
-            if why is None and endpoint is None and listing is not None:
-                # The endpoint may be on a page that was never read: its absence proves nothing.
+            if why is None and listing is not None and (endpoint is None or _without_private_dns(endpoint)):
+                # The endpoint (or the one with private DNS, which would serve instead) may be on a page
+                # that was never read: what was read proves nothing.
                 why = listing.describe()
             pairs.append((workload, need, endpoint, candidates, why))
     bound = [
