@@ -164,10 +164,29 @@ class Workload:
 
     @cached_property
     def spare_subnet_ids(self) -> list[str]:
-        """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets."""
-        # Only a complete subnet listing can show that no such subnet exists.
-        self.gaps.require_listing("ec2:DescribeSubnets", "the other subnets of the VPC")
-        own_tables = set(self.route_table_ids or [])
+        """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets;
+        only those proven so (see `spare_subnets_unknown` for why others may exist unseen)."""
+        return self._spare_subnet_search[0]
+
+    @property
+    def spare_subnets_unknown(self) -> str | None:
+        """Why the spare subnets found may not be all there are (the subnet or route table listing did not
+        finish), or None. It chooses the fix to show and never the verdict: a single-AZ workload is a FAIL
+        on its own subnets alone."""
+        return self._spare_subnet_search[1]
+
+    @cached_property
+    def _spare_subnet_search(self) -> tuple[list[str], str | None]:
+        unknown: list[str] = []
+        listing = self.gaps.listing("ec2:DescribeSubnets")
+        if listing is not None:
+            unknown.append(f"the other subnets of the VPC are unknown: {listing.describe()}")
+        try:
+            # The route table listing is one region-wide call: when it did not finish, no subnet's table
+            # is known and no subnet can be shown to be routed like the workload's.
+            own_tables = set(self.route_table_ids or [])
+        except MissingData as exc:
+            return [], "; ".join([*unknown, str(exc)])
         used = set(self.availability_zones)
         spare: dict[str, str] = {}
         for subnet in self.inventory.subnets:
@@ -176,7 +195,7 @@ class Workload:
             table = self.inventory.route_table_for_subnet(subnet.subnet_id, subnet.vpc_id, self.gaps)
             if table is not None and table.route_table_id in own_tables:
                 spare.setdefault(subnet.availability_zone, subnet.subnet_id)
-        return [spare[az] for az in sorted(spare)]
+        return [spare[az] for az in sorted(spare)], "; ".join(unknown) or None
 
     @cached_property
     def other_az(self) -> str | None:
@@ -189,7 +208,8 @@ class Workload:
     def free_cidr(self) -> str | None:
         """A free block of the VPC, the size of the workload's first subnet, for a new subnet."""
         vpc, subnets = self.vpc, self.subnets
-        if vpc is None or not subnets:
+        # A block free among the subnets read may be taken by one that was not.
+        if vpc is None or not subnets or self.gaps.listing("ec2:DescribeSubnets") is not None:
             return None
         taken = [s.cidr_block for s in self.inventory.subnets if s.vpc_id == vpc.vpc_id]
         for candidate in vpc.cidr_block.subnets(
