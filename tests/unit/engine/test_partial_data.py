@@ -110,6 +110,7 @@ def partly_read_task_family() -> Scenario:
         pytest.param("DescribeTasks", CLUSTER_ARN, id="DescribeTasks batch of the cluster"),
         pytest.param("DescribeTasks", None, id="DescribeTasks of the region"),
         pytest.param("DescribeTasks", f"{CLUSTER_ARN.replace(':cluster/', ':task/')}/t2", id="DescribeTasks of a task"),
+        pytest.param("DescribeTasks", CLUSTER_ARN.replace("cluster/prod", "task/t2"), id="an old-format task ARN"),
     ],
 )
 def test_a_task_family_read_in_part_is_error_not_a_pass(operation: str, resource_id: str | None) -> None:
