@@ -65,6 +65,9 @@ class Workload:
     definition_unknown: str | None = None
     # Task ENIs that could not be read (a task family): its security groups and public IP are unknown.
     interfaces_unknown: list[str] = field(default_factory=list)
+    # Why some tasks of a task family's cluster were not read (also in `unresolved`): its subnets, groups
+    # and task definition may be more than seen, so the endpoints it uses cannot be judged on them.
+    tasks_unread: str | None = None
     # The needs bound to their endpoints; filled by `workload_needs`. Read `bound_needs` for verdicts.
     bound: list[WorkloadNeed] = field(default_factory=list, repr=False)
 
@@ -349,11 +352,21 @@ def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> li
     """Every endpoint that serves a need, and every endpoint that a workload with an unknown VPC or
     unknown needs might use (those carry `undecided`)."""
     grouped: dict[str, list[WorkloadNeed]] = {}
-    for need in needs:
-        if need.endpoint is not None:
-            grouped.setdefault(need.endpoint.vpc_endpoint_id, []).append(need)
     undecided: dict[str, list[str]] = {}
     places: dict[str, tuple[VpcEndpoint, Workload]] = {}
+    for need in needs:
+        endpoint, workload = need.endpoint, need.workload
+        if endpoint is None:
+            continue
+        if workload.tasks_unread is not None:
+            # A task family read in part uses the endpoint with more subnets and groups than seen: it is
+            # a consumer whose data is unknown, which leaves undecided only what reads the consumers.
+            reason = f"which subnets and groups of {workload.name} use it is unknown: {workload.tasks_unread}"
+            if reason not in undecided.get(endpoint.vpc_endpoint_id, []):
+                undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
+            places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
+            continue
+        grouped.setdefault(endpoint.vpc_endpoint_id, []).append(need)
     for workload in workloads:
         for endpoint, reason in _maybe_used(workload):
             undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
@@ -507,7 +520,8 @@ def _task_family_workloads(
         # every one of them. Services are read by other calls and stay decidable.
         failed = _unread_tasks(account.gaps(region.region), cluster_arn)
         if failed is not None:
-            workload.unresolved.append(f"tasks of {workload.cluster_name} not all read: {failed.describe()}")
+            workload.tasks_unread = f"tasks of {workload.cluster_name} not all read: {failed.describe()}"
+            workload.unresolved.append(workload.tasks_unread)
         yield _complete(workload, baseline)
 
 

@@ -131,6 +131,24 @@ def test_a_task_family_read_in_part_is_error_not_a_pass(operation: str, resource
         assert counts[(rule_id, Status.FAIL)] == 10, rule_id
 
 
+def test_endpoints_of_a_task_family_read_in_part_are_judged_on_what_they_do_not_share() -> None:
+    """The endpoints batch shares with the services: their own attributes still decide (private DNS off is
+    a FAIL), what reads the consumers' subnets and groups (VPCE003, VPCE004) is ERROR, and an endpoint only
+    batch uses is ERROR, not gone."""
+    s = planted_fails()
+    s.task_definition("batch", [container(secrets=[("TOKEN", "arn:aws:ssm:eu-west-1:111122223333:parameter/t")])])
+    s.task("t1", family="batch")
+    s.get("vpc_endpoints", ENDPOINT["logs"])["PrivateDnsEnabled"] = False
+    s.endpoint("ssm", subnets=[SUBNET_A])
+    s.error("ecs", "ListTasks", "ThrottlingException", resource_id=CLUSTER_ARN)
+    found = {(r.rule_id, r.resource_id): r for r in scan(s) if r.rule_id in ENDPOINT_RULES}
+    assert found[("VPCE002", ENDPOINT["logs"])].status is Status.FAIL
+    assert found[("VPCE002", ENDPOINT["sts"])].status is Status.PASS
+    for key in [("VPCE003", ENDPOINT["logs"]), ("VPCE004", ENDPOINT["logs"]), ("VPCE003", ENDPOINT["ssm"])]:
+        assert found[key].status is Status.ERROR, key
+        assert "which subnets and groups of batch use it is unknown: tasks of prod not all read" in found[key].message
+
+
 def test_a_task_failure_in_another_cluster_leaves_the_family_decidable() -> None:
     s = partly_read_task_family()
     s.error("ecs", "ListTasks", resource_id=CLUSTER_ARN.replace("/prod", "/other"))
