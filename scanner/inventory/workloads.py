@@ -350,7 +350,7 @@ class EndpointInUse:
 
 def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> list[EndpointInUse]:
     """Every endpoint that serves a need, and every endpoint that a workload with an unknown VPC or
-    unknown needs might use (those carry `undecided`)."""
+    unknown needs might use, or that a task family read in part uses (those carry `undecided`)."""
     grouped: dict[str, list[WorkloadNeed]] = {}
     undecided: dict[str, list[str]] = {}
     places: dict[str, tuple[VpcEndpoint, Workload]] = {}
