@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.gaps import Gaps, MissingData
@@ -17,6 +17,7 @@ from scanner.inventory.images import ImageRef, parse_image
 from scanner.inventory.needs import Need, derive_needs
 from scanner.inventory.network import RouteTable, SecurityGroup, Subnet, Vpc, VpcEndpoint
 from scanner.inventory.root import AccountInventory, Inventory, RegionInventory
+from scanner.results import CollectionErrorRecord
 
 FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 DEFAULT_BASELINE = ("sts",)
@@ -64,6 +65,9 @@ class Workload:
     definition_unknown: str | None = None
     # Task ENIs that could not be read (a task family): its security groups and public IP are unknown.
     interfaces_unknown: list[str] = field(default_factory=list)
+    # Why some tasks of a task family's cluster were not read (also in `unresolved`): its subnets, groups
+    # and task definition may be more than seen, so the endpoints it uses cannot be judged on them.
+    tasks_unread: str | None = None
     # The needs bound to their endpoints; filled by `workload_needs`. Read `bound_needs` for verdicts.
     bound: list[WorkloadNeed] = field(default_factory=list, repr=False)
 
@@ -163,10 +167,29 @@ class Workload:
 
     @cached_property
     def spare_subnet_ids(self) -> list[str]:
-        """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets."""
-        # Only a complete subnet listing can show that no such subnet exists.
-        self.gaps.require_listing("ec2:DescribeSubnets", "the other subnets of the VPC")
-        own_tables = set(self.route_table_ids or [])
+        """Subnets of the same VPC in AZs the workload does not use, routed like one of its own subnets;
+        only those proven so (see `spare_subnets_unknown` for why others may exist unseen)."""
+        return self._spare_subnet_search[0]
+
+    @property
+    def spare_subnets_unknown(self) -> str | None:
+        """Why the spare subnets found may not be all there are (the subnet or route table listing did not
+        finish), or None. It chooses the fix to show and never the verdict: a single-AZ workload is a FAIL
+        on its own subnets alone."""
+        return self._spare_subnet_search[1]
+
+    @cached_property
+    def _spare_subnet_search(self) -> tuple[list[str], str | None]:
+        unknown: list[str] = []
+        listing = self.gaps.listing("ec2:DescribeSubnets")
+        if listing is not None:
+            unknown.append(f"the other subnets of the VPC are unknown: {listing.describe()}")
+        try:
+            # The route table listing is one region-wide call: when it did not finish, no subnet's table
+            # is known and no subnet can be shown to be routed like the workload's.
+            own_tables = set(self.route_table_ids or [])
+        except MissingData as exc:
+            return [], "; ".join([*unknown, str(exc)])
         used = set(self.availability_zones)
         spare: dict[str, str] = {}
         for subnet in self.inventory.subnets:
@@ -175,7 +198,7 @@ class Workload:
             table = self.inventory.route_table_for_subnet(subnet.subnet_id, subnet.vpc_id, self.gaps)
             if table is not None and table.route_table_id in own_tables:
                 spare.setdefault(subnet.availability_zone, subnet.subnet_id)
-        return [spare[az] for az in sorted(spare)]
+        return [spare[az] for az in sorted(spare)], "; ".join(unknown) or None
 
     @cached_property
     def other_az(self) -> str | None:
@@ -188,7 +211,8 @@ class Workload:
     def free_cidr(self) -> str | None:
         """A free block of the VPC, the size of the workload's first subnet, for a new subnet."""
         vpc, subnets = self.vpc, self.subnets
-        if vpc is None or not subnets:
+        # A block free among the subnets read may be taken by one that was not.
+        if vpc is None or not subnets or self.gaps.listing("ec2:DescribeSubnets") is not None:
             return None
         taken = [s.cidr_block for s in self.inventory.subnets if s.vpc_id == vpc.vpc_id]
         for candidate in vpc.cidr_block.subnets(
@@ -326,13 +350,23 @@ class EndpointInUse:
 
 def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> list[EndpointInUse]:
     """Every endpoint that serves a need, and every endpoint that a workload with an unknown VPC or
-    unknown needs might use (those carry `undecided`)."""
+    unknown needs might use, or that a task family read in part uses (those carry `undecided`)."""
     grouped: dict[str, list[WorkloadNeed]] = {}
-    for need in needs:
-        if need.endpoint is not None:
-            grouped.setdefault(need.endpoint.vpc_endpoint_id, []).append(need)
     undecided: dict[str, list[str]] = {}
     places: dict[str, tuple[VpcEndpoint, Workload]] = {}
+    for need in needs:
+        endpoint, workload = need.endpoint, need.workload
+        if endpoint is None:
+            continue
+        if workload.tasks_unread is not None:
+            # A task family read in part uses the endpoint with more subnets and groups than seen: it is
+            # a consumer whose data is unknown, which leaves undecided only what reads the consumers.
+            reason = f"which subnets and groups of {workload.name} use it is unknown: {workload.tasks_unread}"
+            if reason not in undecided.get(endpoint.vpc_endpoint_id, []):
+                undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
+            places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
+            continue
+        grouped.setdefault(endpoint.vpc_endpoint_id, []).append(need)
     for workload in workloads:
         for endpoint, reason in _maybe_used(workload):
             undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
@@ -481,7 +515,36 @@ def _task_family_workloads(
             account_inventory=account,
             interfaces_unknown=unknown,
         )
+        # A family's subnets, groups and public IP are the union over its tasks, and its task definition
+        # the highest revision seen: a task that was listed but not read (or never listed) could change
+        # every one of them. Services are read by other calls and stay decidable.
+        failed = _unread_tasks(account.gaps(region.region), cluster_arn)
+        if failed is not None:
+            workload.tasks_unread = f"tasks of {workload.cluster_name} not all read: {failed.describe()}"
+            workload.unresolved.append(workload.tasks_unread)
         yield _complete(workload, baseline)
+
+
+TASK_READS = ("ecs:ListTasks", "ecs:DescribeTasks")
+
+
+def _unread_tasks(gaps: Gaps, cluster_arn: str) -> CollectionErrorRecord | None:
+    """The failed ListTasks/DescribeTasks call that may have left tasks of `cluster_arn` unread: one on the
+    cluster, one of the whole region (no resource id), or one on a task of the cluster (DescribeTasks
+    reports failures per task ARN; a task ARN of the old format, without the cluster, may be any one's)."""
+    partition_account, _, cluster_name = cluster_arn.partition(":cluster/")
+    task_prefix = f"{partition_account}:task/"
+    for error in gaps.errors:
+        if error.action not in TASK_READS:
+            continue
+        resource = error.resource_id
+        if resource is None or resource == cluster_arn:
+            return error
+        if resource.startswith(task_prefix):
+            path = resource.removeprefix(task_prefix).split("/")
+            if len(path) == 1 or path[0] == cluster_name:
+                return error
+    return None
 
 
 def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
@@ -516,6 +579,21 @@ def _usable(endpoint: VpcEndpoint, need: Need) -> bool:
     return not (need.preferred_type == "Gateway" and endpoint.is_interface and not endpoint.private_dns_enabled)
 
 
+def _without_private_dns(endpoint: VpcEndpoint) -> bool:
+    return endpoint.is_interface and not endpoint.private_dns_enabled
+
+
+def _serving_order(need: Need, endpoint: VpcEndpoint) -> tuple[bool, bool, int]:
+    """Which usable endpoint serves a need, first: an Interface endpoint with private DNS (the tasks'
+    DNS resolves to it, DESIGN.md "Which endpoint serves"), then one that is available, then the need's
+    preferred type (S3: the Gateway; an S3 Interface endpoint is usable only with private DNS anyway)."""
+    return (
+        _without_private_dns(endpoint),
+        endpoint.state != "available",
+        need.endpoint_types.index(endpoint.vpc_endpoint_type),
+    )
+
+
 def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
     """Bind every need of every workload to the endpoint in its VPC that serves it."""
     pairs: list[tuple[Workload, Need, VpcEndpoint | None, tuple[VpcEndpoint, ...], str | None]] = []
@@ -530,16 +608,14 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
         listing = workload.gaps.listing("ec2:DescribeVpcEndpoints")
         for need in workload.needs:
             candidates = tuple(e for e in in_vpc if e.service_name == need.service_name)
-            usable = sorted(
-                (e for e in candidates if _usable(e, need)),
-                key=lambda e: (e.state != "available", need.endpoint_types.index(e.vpc_endpoint_type)),
-            )
+            usable = sorted((e for e in candidates if _usable(e, need)), key=partial(_serving_order, need))
             endpoint = usable[0] if usable else None
             if endpoint is not None:
                 consumers.setdefault(endpoint.vpc_endpoint_id, set()).update(workload.security_group_ids)
             why = unknown
-            if why is None and endpoint is None and listing is not None:
-                # The endpoint may be on a page that was never read: its absence proves nothing.
+            if why is None and listing is not None and (endpoint is None or _without_private_dns(endpoint)):
+                # The endpoint (or the one with private DNS, which would serve instead) may be on a page
+                # that was never read: what was read proves nothing.
                 why = listing.describe()
             pairs.append((workload, need, endpoint, candidates, why))
     bound = [

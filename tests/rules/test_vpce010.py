@@ -224,3 +224,65 @@ def test_endpoint_in_one_az_of_a_multi_az_workload_is_vpce003s(spare: bool) -> N
     scenario = endpoint_single_az_workload_two_azs(spare)
     assert statuses(run("VPCE010", scenario)) == {"api": PASS}
     assert statuses(run("VPCE003", scenario))["vpce-logs"] is FAIL
+
+
+UNLISTED_MESSAGE = (
+    "api runs only in eu-west-1a; expected at least two AZs (the subnets or route tables of VPC vpc-app could not "
+    "all be read, so no subnet to add is named)."
+)
+LIST_THEM = [
+    "# the subnets or route tables of VPC vpc-app could not all be read: list the subnets and their route tables",
+    f'aws ec2 describe-subnets --region {REGION} --filters "Name=vpc-id,Values=vpc-app" '
+    '--query "Subnets[].[SubnetId,AvailabilityZone,CidrBlock]" --output text',
+    f'aws ec2 describe-route-tables --region {REGION} --filters "Name=vpc-id,Values=vpc-app" '
+    '--query "RouteTables[].[RouteTableId,Associations[].SubnetId]" --output text',
+    "# then set NEW_SUBNET to a subnet in another AZ routed like subnet-a (or create one there), and add it to the "
+    "subnets of api: subnets=[subnet-a,$NEW_SUBNET]",
+]
+
+
+def other_subnets_on_a_lost_page(code: str = "ThrottlingException") -> Scenario:
+    """The single-AZ service's own subnet was read; subnet-b (the spare one) was on page 2, which failed."""
+    s = single_az(spare=True)
+    s.remove("subnets", SUBNET_B)
+    s.error("ec2", "DescribeSubnets", code)
+    return s
+
+
+def test_a_partial_subnet_listing_keeps_the_single_az_fail() -> None:
+    """Before: ERROR ("the other subnets of the VPC is unknown"), hiding a FAIL proven on the service's own
+    subnet. The fix names no subnet (nor a free block, which one unread subnet may hold)."""
+    [result] = run("VPCE010", other_subnets_on_a_lost_page())
+    assert result.status is FAIL
+    assert result.message == UNLISTED_MESSAGE
+    assert result.remediation == LIST_THEM
+
+
+def test_a_partial_subnet_listing_still_names_a_spare_subnet_it_read() -> None:
+    s = single_az(spare=True)
+    s.error("ec2", "DescribeSubnets", "ThrottlingException")
+    [result] = run("VPCE010", s)
+    assert (result.status, result.remediation) == (FAIL, [UPDATE_SERVICE])
+
+
+def test_a_partial_route_table_listing_keeps_the_single_az_fail() -> None:
+    s = single_az(spare=True)
+    s.error("ec2", "DescribeRouteTables", "InternalError")
+    [result] = run("VPCE010", s)
+    assert (result.status, result.message, result.remediation) == (FAIL, UNLISTED_MESSAGE, LIST_THEM)
+
+
+def test_a_partial_subnet_listing_with_a_single_az_endpoint_adds_the_chosen_subnet() -> None:
+    s = other_subnets_on_a_lost_page()
+    s.get("vpc_endpoints", ENDPOINT["logs"])["SubnetIds"] = [SUBNET_A]
+    [result] = run("VPCE010", s)
+    assert result.status is FAIL
+    assert result.remediation == [*LIST_THEM, add_endpoint_subnet('"$NEW_SUBNET"')]
+
+
+def test_the_own_subnets_unread_is_still_error() -> None:
+    s = other_subnets_on_a_lost_page("AccessDenied")
+    s.remove("subnets", SUBNET_A)
+    [result] = run("VPCE010", s)
+    assert result.status is ERROR
+    assert "ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets" in result.message

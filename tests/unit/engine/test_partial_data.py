@@ -92,6 +92,73 @@ def test_unlisted_standalone_tasks_keep_every_service_fail(operation: str, resou
         assert f"ecs:{operation}" in listing[0].message
 
 
+FAMILY_RESULTS = ("VPCE005", "VPCE006", "VPCE008", "VPCE009", "VPCE011")
+
+
+def partly_read_task_family() -> Scenario:
+    """Ten services with planted FAILs, and a standalone family `batch` whose one read task is compliant."""
+    s = planted_fails()
+    s.task_definition("batch")
+    s.task("t1", family="batch")
+    return s
+
+
+@pytest.mark.parametrize(
+    ("operation", "resource_id"),
+    [
+        pytest.param("ListTasks", CLUSTER_ARN, id="ListTasks page 2 of the cluster"),
+        pytest.param("DescribeTasks", CLUSTER_ARN, id="DescribeTasks batch of the cluster"),
+        pytest.param("DescribeTasks", None, id="DescribeTasks of the region"),
+        pytest.param("DescribeTasks", f"{CLUSTER_ARN.replace(':cluster/', ':task/')}/t2", id="DescribeTasks of a task"),
+        pytest.param("DescribeTasks", CLUSTER_ARN.replace("cluster/prod", "task/t2"), id="an old-format task ARN"),
+    ],
+)
+def test_a_task_family_read_in_part_is_error_not_a_pass(operation: str, resource_id: str | None) -> None:
+    """A family's subnets, groups, public IP and task definition come from all its tasks: with some tasks
+    of its cluster unread, none of its verdicts can be trusted (before: PASS on VPCE005/006/008/009/011).
+    The services keep their FAILs."""
+    s = partly_read_task_family()
+    s.error("ecs", operation, "ThrottlingException", resource_id=resource_id)
+    results = scan(s)
+    batch = [r for r in results if r.resource_id == "batch" or r.qualifier.startswith("batch/")]
+    for rule_id in FAMILY_RESULTS:
+        found = [r for r in batch if r.rule_id == rule_id]
+        assert found and {r.status for r in found} == {Status.ERROR}, rule_id
+        assert all(f"tasks of prod not all read: eu-west-1 ecs:{operation}" in r.message for r in found), rule_id
+        assert all("ThrottlingException" in r.message for r in found), rule_id
+    counts = tally(results)
+    for rule_id in ("VPCE006", "VPCE007", "VPCE011"):
+        assert counts[(rule_id, Status.FAIL)] == 10, rule_id
+
+
+def test_endpoints_of_a_task_family_read_in_part_are_judged_on_what_they_do_not_share() -> None:
+    """The endpoints batch shares with the services: their own attributes still decide (private DNS off is
+    a FAIL), what reads the consumers' subnets and groups (VPCE003, VPCE004) is ERROR, and an endpoint only
+    batch uses is ERROR, not gone."""
+    s = planted_fails()
+    s.task_definition("batch", [container(secrets=[("TOKEN", "arn:aws:ssm:eu-west-1:111122223333:parameter/t")])])
+    s.task("t1", family="batch")
+    s.get("vpc_endpoints", ENDPOINT["logs"])["PrivateDnsEnabled"] = False
+    s.endpoint("ssm", subnets=[SUBNET_A])
+    s.error("ecs", "ListTasks", "ThrottlingException", resource_id=CLUSTER_ARN)
+    found = {(r.rule_id, r.resource_id): r for r in scan(s) if r.rule_id in ENDPOINT_RULES}
+    assert found[("VPCE002", ENDPOINT["logs"])].status is Status.FAIL
+    assert found[("VPCE002", ENDPOINT["sts"])].status is Status.PASS
+    for key in [("VPCE003", ENDPOINT["logs"]), ("VPCE004", ENDPOINT["logs"]), ("VPCE003", ENDPOINT["ssm"])]:
+        assert found[key].status is Status.ERROR, key
+        assert "which subnets and groups of batch use it is unknown: tasks of prod not all read" in found[key].message
+
+
+def test_a_task_failure_in_another_cluster_leaves_the_family_decidable() -> None:
+    s = partly_read_task_family()
+    s.error("ecs", "ListTasks", resource_id=CLUSTER_ARN.replace("/prod", "/other"))
+    s.error("ecs", "DescribeTasks", resource_id=CLUSTER_ARN.replace("cluster/prod", "task/other/t9"))
+    results = [r for r in scan(s) if r.rule_id in FAMILY_RESULTS]
+    batch = [r for r in results if r.resource_id == "batch" or r.qualifier.startswith("batch/")]
+    assert {r.rule_id for r in batch} == set(FAMILY_RESULTS)
+    assert {r.status for r in batch} == {Status.PASS}
+
+
 def test_undescribed_task_enis_concern_only_standalone_tasks() -> None:
     s = planted_fails()
     s.task("t1", family="batch", with_eni=False)
