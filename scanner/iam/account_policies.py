@@ -134,7 +134,7 @@ class AccountPolicies:
             e for e in self.errors_for(role.role_name, role.arn, service="iam") if e.operation in ROLE_OPERATIONS
         ]
         if failures:
-            return Unknown(f"the policies of role {role.role_name} could not be read ({_describe(failures)})")
+            return Unknown(f"the policies of role {role.role_name} could not be read ({describe_errors(failures)})")
         identity: list[NamedPolicy] = []
         for inline in role.inline_policies:
             parsed = self._parse(f"{role.role_name}/{inline.policy_name}", inline.policy_document)
@@ -181,7 +181,7 @@ class AccountPolicies:
         if fallback is not None:
             return fallback
         failures = self.errors_for(arn, service="iam")
-        detail = f" ({_describe(failures)})" if failures else ""
+        detail = f" ({describe_errors(failures)})" if failures else ""
         return Unknown(f"the document of managed policy {arn} was not collected{detail}")
 
     def _parse(self, name: str, raw: dict[str, Any] | str) -> NamedPolicy | Unknown:
@@ -331,5 +331,11 @@ def _unread(kind: str, reason: str, code: str | None) -> Unknown:
     return Unknown(f"{text}: {advice(code, action)}{retry}")
 
 
-def _describe(errors: list[CollectionErrorRecord]) -> str:
-    return "; ".join(f"{e.action}: {e.error_code}" for e in errors)
+def describe_errors(errors: Iterable[CollectionErrorRecord]) -> str:
+    """Each failed call once, with what it answered and what to do (grant the action, or retry)."""
+    return "; ".join(dict.fromkeys(e.explain() for e in errors))
+
+
+def error_detail(errors: list[CollectionErrorRecord]) -> str:
+    """` (kms:DescribeKey: AccessDeniedException; grant kms:DescribeKey)` when collection failed, else nothing."""
+    return f" ({describe_errors(errors)})" if errors else ""

@@ -914,3 +914,29 @@ def test_unknown_rcps_leave_a_workload_without_a_call_they_govern_decided() -> N
     s.scps([FULL_ACCESS], rcp_status="unreadable", rcp_reason=THROTTLED_RCPS)
     (result,) = run("VPCE007", s)
     assert result.status is Status.PASS, result.message
+
+
+@pytest.mark.parametrize(
+    ("code", "advice", "not_said"),
+    [
+        ("AccessDenied", "grant iam:GetPolicyVersion", "retry"),
+        ("Throttling", "retry the scan", "grant"),
+        ("ServiceUnavailable", "retry the scan", "grant"),
+        ("ReadTimeoutError", "retry the scan", "grant"),
+        ("DeadlineExceeded", "retry with a longer --timeout", "grant"),
+    ],
+    ids=["denied", "throttled", "server", "timeout", "deadline"],
+)
+def test_an_unread_policy_says_what_to_do(code: str, advice: str, not_said: str) -> None:
+    """The IAM evaluator's own reasons (a managed policy, a repository policy not collected) give the same
+    advice as any other ERROR: grant the action when it was refused, retry when the failure was transient."""
+    policy = workload(attached=[CUSTOMER_POLICY_ARN])
+    policy.error("iam", "GetPolicyVersion", code, resource_id=CUSTOMER_POLICY_ARN, region="global")
+    repository = workload()
+    repository.error("ecr", "GetRepositoryPolicy", code, resource_id=REPOSITORY)
+    for scenario, action in ((policy, "iam:GetPolicyVersion"), (repository, "ecr:GetRepositoryPolicy")):
+        (result,) = run("VPCE007", scenario)
+        assert result.status is Status.ERROR
+        assert f"{action}: {code}; " in result.message
+        assert advice.replace("iam:GetPolicyVersion", action) in result.message
+        assert not_said not in result.message.lower()
