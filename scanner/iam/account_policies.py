@@ -38,6 +38,16 @@ ScpLevels = tuple[tuple[NamedPolicy, ...], ...]
 ROLE_OPERATIONS = frozenset({"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies"})
 
 
+# What reading the SCP and RCP path of an account takes: scanner.collect.organizations.ACTIONS (a test
+# keeps them equal; the evaluator does not import the collector).
+ORGANIZATION_READS: Final = (
+    "organizations:DescribeOrganization",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+    "organizations:DescribePolicy",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """Why something cannot be decided from the inventory: one sentence fragment, for ERROR results."""
@@ -325,7 +335,11 @@ def _unread(kind: str, reason: str, code: str | None) -> Unknown:
     cause = cause_of(code)
     text = f"the organization's {kind} could not be read ({reason})"
     if cause is Cause.PERMISSION:
-        return Unknown(text, tolerable=True)
+        # Organizations answers these reads only to its management account and delegated administrators.
+        others = [a for a in ORGANIZATION_READS if a != action]
+        along = f"along with {', '.join(others[:-1])} and {others[-1]}"
+        where = "or scan from the management account or a delegated administrator of AWS Organizations"
+        return Unknown(f"{text}: {advice(code, action)} {along}, {where}", tolerable=True)
     # An odd or unclassified answer may not repeat (an organization being changed): say to retry too.
     retry = "" if cause.transient or cause is Cause.CREDENTIALS else "; retry the scan"
     return Unknown(f"{text}: {advice(code, action)}{retry}")
