@@ -20,6 +20,7 @@ from tests.builders import (
     ENDPOINT,
     EXECUTION_ROLE,
     MAIN_RTB,
+    NEEDED,
     PRIVATE_RTB,
     S3_CIDRS,
     S3_PREFIX_LIST,
@@ -425,3 +426,17 @@ def test_unread_vpc_attributes_keep_the_endpoint_private_dns_fail_and_say_each_r
     assert sts.status is Status.ERROR
     assert sts.message.count("ec2:DescribeVpcAttribute") == 1
     assert "retry the scan" in sts.message
+
+
+def test_a_partial_endpoint_listing_never_lets_a_deleted_endpoint_serve() -> None:
+    """The live secretsmanager endpoint was on a page that failed; the one that arrived was deleted (AWS
+    lists them a while). Its open policy proves nothing about the live one (before: VPCE008 PASS on the
+    deleted endpoint, where the live one's policy denies)."""
+    secret = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"
+    s = Scenario.compliant(endpoints=(*NEEDED, "secretsmanager"), containers=[container(secrets=[("DB", secret)])])
+    s.get("vpc_endpoints", ENDPOINT["secretsmanager"])["State"] = "deleted"
+    s.error("ec2", "DescribeVpcEndpoints", "InternalError")
+    results = by_key(run("VPCE008", s))
+    found = results["api/secretsmanager"]
+    assert found.status is Status.ERROR
+    assert "ec2:DescribeVpcEndpoints: InternalError" in found.message
