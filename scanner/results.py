@@ -98,11 +98,19 @@ class CollectionErrorRecord(_Frozen):
         """`us-east-1 ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets`: the call, what it
         answered and what to do (a permission to grant, a transient fault to retry...)."""
         where = f" on {self.resource_id}" if self.resource_id else ""
+        return f"{self.region} {self.action}{where}: {self._answer()}"
+
+    def explain(self) -> str:
+        """`iam:GetPolicy: Throttling; throttled by AWS (transient); retry...`: the call, what it answered
+        and what to do, for a sentence that already names the resource (the IAM evaluator's reasons)."""
+        return f"{self.action}: {self._answer()}"
+
+    def _answer(self) -> str:
         detail = ""
         if self.message and shows_message(self.error_code):
             text = " ".join(self.message.split())
             detail = f" ({text[:MESSAGE_EXCERPT]}{'...' if len(text) > MESSAGE_EXCERPT else ''})"
-        return f"{self.region} {self.action}{where}: {self.error_code}{detail}; {advice(self.error_code, self.action)}"
+        return f"{self.error_code}{detail}; {advice(self.error_code, self.action)}"
 
 
 class ToolInfo(_Frozen):

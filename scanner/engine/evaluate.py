@@ -102,6 +102,7 @@ class _Results:
         )
 
     def incomplete(self, info: SubjectInfo, severity: Severity, reasons: list[str]) -> Result:
+        reasons = _unique(reasons)
         message = f"Incomplete data: {'; '.join(reasons)}."
         return self.make(info, Status.ERROR, message, severity, evidence={"incomplete": reasons})
 
@@ -110,9 +111,10 @@ class _Results:
         evidence = dict(outcome.evidence)
         if outcome.verdict is Verdict.PASS:
             return self.make(info, Status.PASS, render_text(spec.pass_message, info.vars), severity, evidence=evidence)
+        reasons = _unique(outcome.reasons)
         if outcome.verdict is Verdict.ERROR:
-            evidence["undetermined"] = outcome.reasons
-            message = f"Could not decide: {'; '.join(outcome.reasons)}."
+            evidence["undetermined"] = reasons
+            message = f"Could not decide: {'; '.join(reasons)}."
             return self.make(info, Status.ERROR, message, severity, evidence=evidence)
         messages: list[str] = []
         remediation: list[str] = []
@@ -128,6 +130,9 @@ class _Results:
         worst = max((p.severity or severity for p in outcome.problems), key=lambda s: s.rank)
         message = messages[0] + (f" (and {len(messages) - 1} more)" if len(messages) > 1 else "")
         evidence["problems"] = messages
+        if reasons:
+            # What else could not be decided: the FAIL stands, other problems may hide behind these.
+            evidence.setdefault("undetermined", reasons)
         return self.make(info, Status.FAIL, message, worst, evidence=evidence, remediation=remediation)
 
 
@@ -162,6 +167,33 @@ def _listing_errors(rule: Rule, context: ScanContext, results: _Results) -> list
     return found
 
 
+def _severity(rule: Rule, subject: object, ctx: CheckContext) -> Severity:
+    severity = rule.spec.severity
+    for override in rule.spec.severity_when:
+        if all_hold(override.when, subject, ctx):
+            severity = override.severity
+    return severity
+
+
+def _proven_fail(rule: Rule, subject: object, ctx: CheckContext, applies: bool | None) -> Outcome | None:
+    """The rule's FAIL on a subject some of whose data is missing, when the data that was read proves it;
+    None when the verdict needs the missing data (whether the rule applies, is skipped, or how severe)."""
+    spec = rule.spec
+    if applies is not True:
+        return None
+    if spec.skip_when and all_hold(spec.skip_when, subject, ctx) is not False:
+        return None
+    if any(all_hold(o.when, subject, ctx) is None for o in spec.severity_when):
+        return None
+    outcome = run_check(spec.check, subject, ctx)
+    return outcome if outcome.verdict is Verdict.FAIL else None
+
+
+def _unique(reasons: list[str]) -> list[str]:
+    """Each reason once, in order: several failed calls (one per VPC attribute) may read the same."""
+    return list(dict.fromkeys(reasons))
+
+
 def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
     spec = rule.spec
     actions = _required_actions(rule)
@@ -181,14 +213,20 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
             applies = all_hold(spec.where, subject, ctx)
             if applies is False:
                 continue
-            # Then collection errors: without that data neither a skip nor a verdict can be trusted.
+            # Then collection errors: without that data neither a skip nor a PASS can be trusted. A FAIL
+            # proven on what was read stays a FAIL (checks read unknown values as unknown, never as a
+            # pass or a fail), provided the rule surely applies and its skips and severities are decided.
             missing = _with_errors(errors, actions, info, info.missing)
             if missing:
-                results.append(factory.incomplete(info, severity, missing))
+                proven = _proven_fail(rule, subject, ctx, applies)
+                if proven is None:
+                    results.append(factory.incomplete(info, severity, missing))
+                else:
+                    severity = _severity(rule, subject, ctx)
+                    proven.reasons = missing + proven.reasons
+                    results.append(factory.from_outcome(info, proven, severity))
                 continue
-            for override in spec.severity_when:
-                if all_hold(override.when, subject, ctx):
-                    severity = override.severity
+            severity = _severity(rule, subject, ctx)
             # Then skips: a missing endpoint is VPCE001's finding.
             if spec.skip_when and all_hold(spec.skip_when, subject, ctx):
                 results.append(factory.make(info, Status.SKIPPED, render_text(spec.skip_reason, info.vars), severity))

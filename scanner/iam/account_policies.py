@@ -38,6 +38,16 @@ ScpLevels = tuple[tuple[NamedPolicy, ...], ...]
 ROLE_OPERATIONS = frozenset({"GetRole", "ListRolePolicies", "GetRolePolicy", "ListAttachedRolePolicies"})
 
 
+# What reading the SCP and RCP path of an account takes: scanner.collect.organizations.ACTIONS (a test
+# keeps them equal; the evaluator does not import the collector).
+ORGANIZATION_READS: Final = (
+    "organizations:DescribeOrganization",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+    "organizations:DescribePolicy",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Unknown:
     """Why something cannot be decided from the inventory: one sentence fragment, for ERROR results."""
@@ -134,7 +144,7 @@ class AccountPolicies:
             e for e in self.errors_for(role.role_name, role.arn, service="iam") if e.operation in ROLE_OPERATIONS
         ]
         if failures:
-            return Unknown(f"the policies of role {role.role_name} could not be read ({_describe(failures)})")
+            return Unknown(f"the policies of role {role.role_name} could not be read ({describe_errors(failures)})")
         identity: list[NamedPolicy] = []
         for inline in role.inline_policies:
             parsed = self._parse(f"{role.role_name}/{inline.policy_name}", inline.policy_document)
@@ -181,7 +191,7 @@ class AccountPolicies:
         if fallback is not None:
             return fallback
         failures = self.errors_for(arn, service="iam")
-        detail = f" ({_describe(failures)})" if failures else ""
+        detail = f" ({describe_errors(failures)})" if failures else ""
         return Unknown(f"the document of managed policy {arn} was not collected{detail}")
 
     def _parse(self, name: str, raw: dict[str, Any] | str) -> NamedPolicy | Unknown:
@@ -325,11 +335,21 @@ def _unread(kind: str, reason: str, code: str | None) -> Unknown:
     cause = cause_of(code)
     text = f"the organization's {kind} could not be read ({reason})"
     if cause is Cause.PERMISSION:
-        return Unknown(text, tolerable=True)
+        # Organizations answers these reads only to its management account and delegated administrators.
+        others = [a for a in ORGANIZATION_READS if a != action]
+        along = f"along with {', '.join(others[:-1])} and {others[-1]}"
+        where = "or scan from the management account or a delegated administrator of AWS Organizations"
+        return Unknown(f"{text}: {advice(code, action)} {along}, {where}", tolerable=True)
     # An odd or unclassified answer may not repeat (an organization being changed): say to retry too.
     retry = "" if cause.transient or cause is Cause.CREDENTIALS else "; retry the scan"
     return Unknown(f"{text}: {advice(code, action)}{retry}")
 
 
-def _describe(errors: list[CollectionErrorRecord]) -> str:
-    return "; ".join(f"{e.action}: {e.error_code}" for e in errors)
+def describe_errors(errors: Iterable[CollectionErrorRecord]) -> str:
+    """Each failed call once, with what it answered and what to do (grant the action, or retry)."""
+    return "; ".join(dict.fromkeys(e.explain() for e in errors))
+
+
+def error_detail(errors: list[CollectionErrorRecord]) -> str:
+    """` (kms:DescribeKey: AccessDeniedException; grant kms:DescribeKey)` when collection failed, else nothing."""
+    return f" ({describe_errors(errors)})" if errors else ""

@@ -12,7 +12,6 @@ from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.inventory.network import VpcEndpoint
 from scanner.inventory.workloads import Workload
-from scanner.results import CollectionErrorRecord
 
 
 class DeriverBase:
@@ -153,12 +152,3 @@ class DeriverBase:
 
 def is_aws_managed_alias(key_id: str) -> bool:
     return key_id.startswith("alias/aws/") or ":alias/aws/" in key_id
-
-
-def describe_errors(errors: Iterable[CollectionErrorRecord]) -> str:
-    return "; ".join(f"{e.action}: {e.error_code}" for e in errors)
-
-
-def error_detail(errors: list[CollectionErrorRecord]) -> str:
-    """` (kms:DescribeKey: AccessDeniedException)` when collection failed, else nothing."""
-    return f" ({describe_errors(errors)})" if errors else ""

@@ -38,8 +38,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Final
 
-from scanner.iam.account_policies import Unknown, account_policies
-from scanner.iam.derivation import error_detail
+from scanner.iam.account_policies import Unknown, account_policies, error_detail
 from scanner.iam.plan import (
     AWS_OWNED,
     BUCKET_LOCATION_ACTION,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from scanner.iam.account_policies import Unknown, condition_keys
-from scanner.iam.derivation import DeriverBase, describe_errors, error_detail, is_aws_managed_alias
+from scanner.iam.account_policies import Unknown, condition_keys, describe_errors, error_detail
+from scanner.iam.derivation import DeriverBase, is_aws_managed_alias
 from scanner.iam.plan import (
     DECRYPT_ACTION,
     PARAMETER_ACTION,
@@ -244,7 +244,7 @@ class SecretRequests(DeriverBase):
         policies: PolicySet | None = None
         if key.key_policy is None:
             failures = self.view.errors_for(key.arn, service="kms")
-            detail = f" ({failures[0].action}: {failures[0].error_code})" if failures else ""
+            detail = error_detail(failures[:1])
             unknown = Unknown(f"the key policy of {key.arn} was not collected{detail}")
         else:
             parsed = self.view.parsed(key.arn, key.key_policy)

@@ -583,6 +583,11 @@ def _without_private_dns(endpoint: VpcEndpoint) -> bool:
     return endpoint.is_interface and not endpoint.private_dns_enabled
 
 
+def _serves_surely(endpoint: VpcEndpoint) -> bool:
+    """No endpoint on a page that was not read would serve before this one (`_serving_order`)."""
+    return endpoint.state == "available" and not _without_private_dns(endpoint)
+
+
 def _serving_order(need: Need, endpoint: VpcEndpoint) -> tuple[bool, bool, int]:
     """Which usable endpoint serves a need, first: an Interface endpoint with private DNS (the tasks'
     DNS resolves to it, DESIGN.md "Which endpoint serves"), then one that is available, then the need's
@@ -613,9 +618,10 @@ def workload_needs(workloads: list[Workload]) -> list[WorkloadNeed]:
             if endpoint is not None:
                 consumers.setdefault(endpoint.vpc_endpoint_id, set()).update(workload.security_group_ids)
             why = unknown
-            if why is None and listing is not None and (endpoint is None or _without_private_dns(endpoint)):
-                # The endpoint (or the one with private DNS, which would serve instead) may be on a page
-                # that was never read: what was read proves nothing.
+            if why is None and listing is not None and (endpoint is None or not _serves_surely(endpoint)):
+                # The endpoint (or an available one with private DNS, which would serve instead of one
+                # without private DNS or one deleted) may be on a page that was never read: what was
+                # read proves nothing.
                 why = listing.describe()
             pairs.append((workload, need, endpoint, candidates, why))
     bound = [

@@ -518,11 +518,15 @@ def test_scps_that_cannot_be_read_in_moto_leave_the_scan_going(aws: None) -> Non
     ]
     assert account.service_control_policies is not None
     assert account.service_control_policies.status == "unreadable"
-    # The rest arrived, and VPCE007 still decides; its evidence says the SCPs were not evaluated.
+    # The rest arrived; VPCE007 (which requires the SCPs: one may deny what the role allows) is ERROR
+    # saying what to do, and every other rule still decides.
     results = evaluate_inventory(load_rules([bundled_path("rules")]), inventory, ScanConfig()).results
     (vpce007,) = [r for r in results if r.rule_id == "VPCE007" and r.workload == fixture["compliant"].service_arn]
-    assert vpce007.status is Status.PASS, vpce007.message
-    assert vpce007.evidence["notes"][0].startswith("SCPs not evaluated: the organization's SCPs could not be read")
+    assert vpce007.status is Status.ERROR, vpce007.message
+    assert "SCPs not evaluated: the organization's SCPs could not be read" in vpce007.message
+    assert "grant organizations:DescribeOrganization along with" in vpce007.message
+    assert "scan from the management account or a delegated administrator" in vpce007.message
+    assert {r.status for r in results if r.rule_id != "VPCE007"} == {Status.PASS}
 
 
 # ---- SimulatePrincipalPolicy ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from scanner.collect.calls import CallContext
 from scanner.collect.organizations import collect_scps
 from scanner.engine.spec import RoleAllowsCheck
 from scanner.inventory.iam import ServiceControlPolicies, SimulationResult
-from scanner.results import Status
+from scanner.results import Result, Status
 from tests.builders import (
     ACCOUNT,
     ECS_EXECUTION_POLICY,
@@ -55,6 +55,9 @@ def deny(action: str | list[str], resource: str | list[str] = "*", **extra: obje
 SECRETS_PROD = allow("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:prod/*")
 
 
+MANAGEMENT_ACCOUNT = "or scan from the management account or a delegated administrator of AWS Organizations"
+
+
 def workload(
     *,
     secrets: Sequence[tuple[str, str]] = (),
@@ -63,9 +66,11 @@ def workload(
     boundary: str | None = None,
     app: Json | None = None,
 ) -> Scenario:
-    """The compliant service `api` (with Secrets Manager and SSM endpoints) and its execution role."""
+    """The compliant service `api` (with Secrets Manager and SSM endpoints) and its execution role, in an
+    account outside any organization (VPCE007 requires the SCPs: an inventory without them is ERROR)."""
     s = Scenario.compliant(endpoints=(*NEEDED, "secretsmanager", "ssm"), containers=[app or container(secrets=secrets)])
     s.role(attached=attached, inline=inline, boundary=boundary)
+    s.account_data["service_control_policies"] = {"status": "not_in_organization"}
     return s
 
 
@@ -470,9 +475,12 @@ CASES = [
     ),
     Case("SCPs that allow", lambda: scp([FULL_ACCESS], [FULL_ACCESS]), {"api": PASS}),
     Case(
-        "SCPs unreadable: evaluated without them (said in the evidence)",
+        "SCPs refused to the scanning account: ERROR naming the call and what to do",
         lambda: scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException"),
-        {"api": PASS},
+        {"api": ERROR},
+        message={
+            "api": ["grant organizations:ListParents along with organizations:DescribeOrganization", MANAGEMENT_ACCOUNT]
+        },
     ),
     Case(
         "an RCP denies reading the account's secrets",
@@ -489,9 +497,10 @@ CASES = [
     ),
     Case("an RCP on SSM (not an RCP service) does not apply", rcp_denies_parameters, {"api": PASS}),
     Case(
-        "RCPs unreadable: evaluated without them (said in the evidence)",
+        "RCPs refused to the scanning account: ERROR naming the call and what to do",
         lambda: rcp(rcp_status="unreadable", rcp_reason="organizations:ListPoliciesForTarget: AccessDeniedException"),
-        {"api": PASS},
+        {"api": ERROR},
+        message={"api": ["grant organizations:ListPoliciesForTarget along with", MANAGEMENT_ACCOUNT]},
     ),
     Case(
         "CMK: root delegation and an identity grant",
@@ -717,36 +726,56 @@ def test_vpce007(case: Case) -> None:
     check_case("VPCE007", case)
 
 
-def test_unreadable_scps_are_named_in_the_evidence() -> None:
-    (result,) = run("VPCE007", scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException"))
-    assert result.evidence["notes"] == [
-        "SCPs not evaluated: the organization's SCPs could not be read "
-        "(organizations:ListParents: AccessDeniedException)"
+def when_readable(s: Scenario) -> Result:
+    """VPCE007 as a custom rule with `scps: when_readable`: refused SCPs and RCPs are only noted."""
+    from scanner.engine.evaluate import evaluate
+
+    shipped = rule("VPCE007")
+    spec = shipped.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="when_readable")})
+    (result,) = evaluate([type(shipped)(spec, shipped.path)], s.build())
+    return result
+
+
+def test_refused_scps_are_an_error_that_says_what_to_do_and_a_note_when_readable() -> None:
+    """The shipped VPCE007 requires the SCPs (an SCP that denies is a FAIL: without them a PASS may be
+    false); `scps: when_readable` decides without them and says so in the evidence."""
+    s = scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException")
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.ERROR
+    assert "SCPs not evaluated" in result.message
+    assert "grant organizations:ListParents along with organizations:DescribeOrganization" in result.message
+    assert MANAGEMENT_ACCOUNT in result.message
+    lenient = when_readable(s)
+    assert lenient.status is Status.PASS
+    assert lenient.evidence["notes"] == [
+        "SCPs not evaluated: the organization's SCPs could not be read (organizations:ListParents: "
+        "AccessDeniedException): grant organizations:ListParents along with organizations:DescribeOrganization, "
+        f"organizations:ListPoliciesForTarget and organizations:DescribePolicy, {MANAGEMENT_ACCOUNT}"
     ]
 
 
-def test_scps_required_makes_unreadable_scps_an_error() -> None:
-    from scanner.engine.evaluate import evaluate
-
-    strict = rule("VPCE007")
-    spec = strict.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="required")})
-    inventory = scp(status="unreadable", reason="organizations:ListParents: AccessDeniedException").build()
-    (result,) = evaluate([type(strict)(spec, strict.path)], inventory)
-    assert result.status is Status.ERROR
-    assert "SCPs not evaluated" in result.message
-
-
-def test_unreadable_rcps_are_named_in_the_evidence_and_an_error_when_required() -> None:
-    from scanner.engine.evaluate import evaluate
-
+def test_refused_rcps_are_an_error_and_a_note_when_readable() -> None:
     reason = "organizations:ListPoliciesForTarget: AccessDeniedException"
-    (result,) = run("VPCE007", rcp(rcp_status="unreadable", rcp_reason=reason))
-    assert result.evidence["notes"] == [f"RCPs not evaluated: the organization's RCPs could not be read ({reason})"]
-    strict = rule("VPCE007")
-    spec = strict.spec.model_copy(update={"check": RoleAllowsCheck(kind="role_allows", scps="required")})
-    (required,) = evaluate([type(strict)(spec, strict.path)], rcp(rcp_status="unreadable", rcp_reason=reason).build())
-    assert required.status is Status.ERROR
-    assert "RCPs not evaluated" in required.message
+    s = rcp(rcp_status="unreadable", rcp_reason=reason)
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.ERROR
+    assert "RCPs not evaluated" in result.message
+    assert "grant organizations:ListPoliciesForTarget" in result.message
+    lenient = when_readable(s)
+    assert lenient.status is Status.PASS
+    assert lenient.evidence["notes"][0].startswith(
+        f"RCPs not evaluated: the organization's RCPs could not be read ({reason})"
+    )
+
+
+def test_an_organization_read_refused_to_a_scan_of_no_organization_data_is_an_error() -> None:
+    """An inventory without any organization data (written by hand, or by an older version) cannot show
+    that no SCP denies: ERROR, never PASS."""
+    s = workload()
+    del s.account_data["service_control_policies"]
+    (result,) = run("VPCE007", s)
+    assert result.status is Status.ERROR
+    assert "the organization's SCPs were not collected" in result.message
 
 
 def test_evidence_lists_every_call_with_its_decision() -> None:
@@ -860,15 +889,20 @@ def test_a_transient_failure_to_read_organization_policies_is_error_naming_the_c
 
 
 @pytest.mark.parametrize("fault", ["scps", "rcps"])
-def test_access_denied_on_organization_policies_is_decided_with_the_note(fault: str) -> None:
-    """A member account may not read its organization's policies: VPCE007 decides without them, as before."""
+def test_access_denied_on_organization_policies_is_an_error_or_a_note_when_readable(fault: str) -> None:
+    """A member account may not read its organization's policies: the shipped VPCE007 is ERROR saying to
+    grant the reads or scan from the management account; `scps: when_readable` decides without them."""
     scps = _organization_answers(fault, "AccessDeniedException")
     (result,) = run("VPCE007", _with_collected(scps))
-    assert result.status is Status.PASS
+    assert result.status is Status.ERROR
+    assert "grant organizations:ListPoliciesForTarget" in result.message
+    assert "scan from the management account or a delegated administrator" in result.message
+    lenient = when_readable(_with_collected(scps))
+    assert lenient.status is Status.PASS
     kind = KIND[fault]
     assert any(
         n.startswith(f"{kind} not evaluated: the organization's {kind} could not be read")
-        for n in result.evidence["notes"]
+        for n in lenient.evidence["notes"]
     )
 
 
@@ -890,7 +924,7 @@ def test_a_failure_that_is_a_fail_anyway_stays_a_fail() -> None:
         ("organizations:ListParents: ReadTimeoutError: Read timeout on endpoint URL", Status.ERROR),
         ("organizations:ListParents: DeadlineExceeded: the scan's --timeout had passed", Status.ERROR),
         ("organizations:ListParents: InvalidResponse: ListParents answered no parent for 1", Status.ERROR),
-        ("organizations:ListParents: AccessDeniedException: not allowed", Status.PASS),
+        ("organizations:ListParents: AccessDeniedException: not allowed", Status.ERROR),
     ],
     ids=["throttled", "server", "timeout", "deadline", "invalid", "denied"],
 )
@@ -900,7 +934,9 @@ def test_an_inventory_without_the_error_code_is_judged_by_the_code_in_its_reason
     assert "error_code" not in s.account_data["service_control_policies"]
     (result,) = run("VPCE007", s)
     assert result.status is status
-    if status is Status.ERROR:
+    if "AccessDenied" in reason:
+        assert "grant organizations:ListParents" in result.message
+    else:
         assert f"SCPs unknown: the organization's SCPs could not be read ({reason})" in result.message
         assert "retry" in result.message and "grant" not in result.message
 
@@ -914,3 +950,37 @@ def test_unknown_rcps_leave_a_workload_without_a_call_they_govern_decided() -> N
     s.scps([FULL_ACCESS], rcp_status="unreadable", rcp_reason=THROTTLED_RCPS)
     (result,) = run("VPCE007", s)
     assert result.status is Status.PASS, result.message
+
+
+@pytest.mark.parametrize(
+    ("code", "advice", "not_said"),
+    [
+        ("AccessDenied", "grant iam:GetPolicyVersion", "retry"),
+        ("Throttling", "retry the scan", "grant"),
+        ("ServiceUnavailable", "retry the scan", "grant"),
+        ("ReadTimeoutError", "retry the scan", "grant"),
+        ("DeadlineExceeded", "retry with a longer --timeout", "grant"),
+    ],
+    ids=["denied", "throttled", "server", "timeout", "deadline"],
+)
+def test_an_unread_policy_says_what_to_do(code: str, advice: str, not_said: str) -> None:
+    """The IAM evaluator's own reasons (a managed policy, a repository policy not collected) give the same
+    advice as any other ERROR: grant the action when it was refused, retry when the failure was transient."""
+    policy = workload(attached=[CUSTOMER_POLICY_ARN])
+    policy.error("iam", "GetPolicyVersion", code, resource_id=CUSTOMER_POLICY_ARN, region="global")
+    repository = workload()
+    repository.error("ecr", "GetRepositoryPolicy", code, resource_id=REPOSITORY)
+    for scenario, action in ((policy, "iam:GetPolicyVersion"), (repository, "ecr:GetRepositoryPolicy")):
+        (result,) = run("VPCE007", scenario)
+        assert result.status is Status.ERROR
+        assert f"{action}: {code}; " in result.message
+        assert advice.replace("iam:GetPolicyVersion", action) in result.message
+        assert not_said not in result.message.lower()
+
+
+def test_the_advice_names_every_organizations_read_of_the_collector() -> None:
+    """The advice for refused SCPs lists what the collector calls (the evaluator does not import it)."""
+    from scanner.collect.organizations import ACTIONS
+    from scanner.iam.account_policies import ORGANIZATION_READS
+
+    assert sorted(ORGANIZATION_READS) == sorted(ACTIONS)

@@ -182,7 +182,8 @@ def check_role_allows(spec: RoleAllowsCheck, subject: object, ctx: CheckContext)
     _judge_trust(findings, evidence)
     if spec.scps == "required" and plan.role_policies is not None:
         # The notes say which organization policies (SCPs, RCPs) could not be evaluated.
-        findings.reasons += [n for n in plan.notes if n.startswith(("SCPs", "RCPs"))]
+        # (Not the RCPs of another account's resources: no scan of this account can read those.)
+        findings.reasons += [n for n in plan.notes if n.startswith(("SCPs not evaluated", "RCPs not evaluated"))]
     if plan.role_policies is not None:
         for derived in plan.requests:
             _judge(findings, derived)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
+from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, Verdict, register
 from scanner.engine.commands import Arguments
 from scanner.engine.spec import NoRouteToCheck, RouteTarget
-from scanner.inventory.network import Route
+from scanner.inventory.gaps import MissingData
+from scanner.inventory.network import Route, RouteTable
 from scanner.inventory.workloads import Workload
 
 _DEFAULT_DESTINATIONS = {"0.0.0.0/0", "::/0"}
@@ -62,17 +63,13 @@ def _destination_flag(route: Route) -> str:
 def check_no_route_to(spec: NoRouteToCheck, subject: object, ctx: CheckContext) -> Outcome:
     """No route table of a workload subnet has an active route to one of the target kinds."""
     assert isinstance(subject, Workload)
-    if not subject.subnets:
-        raise IncompleteData(f"the subnets of {subject.name} are not in the inventory")
+    tables_of, unknown = _route_tables(subject)
     rules = {t.target: t for t in spec.targets}
     found: dict[tuple[str, str], Problem] = {}
     subnets_of: dict[tuple[str, str], list[str]] = {}
     tables: dict[str, str] = {}
-    for path in subject.subnet_paths:
-        if path.route_table is None:
-            raise IncompleteData(f"no route table (explicit or main) known for {path.subnet.subnet_id}")
-        table = path.route_table
-        tables[path.subnet.subnet_id] = table.route_table_id
+    for subnet_id, table in tables_of:
+        tables[subnet_id] = table.route_table_id
         for route in table.routes:
             kind, target_id = route_target(route)
             if kind is None or kind not in rules or route.state == "blackhole":
@@ -81,7 +78,7 @@ def check_no_route_to(spec: NoRouteToCheck, subject: object, ctx: CheckContext) 
             if rule.default_route_only and route.destination not in _DEFAULT_DESTINATIONS:
                 continue
             key = (table.route_table_id, route.destination)
-            subnets_of.setdefault(key, []).append(path.subnet.subnet_id)
+            subnets_of.setdefault(key, []).append(subnet_id)
             found[key] = Problem(
                 "route",
                 {
@@ -101,4 +98,35 @@ def check_no_route_to(spec: NoRouteToCheck, subject: object, ctx: CheckContext) 
         "route_tables": tables,
         "routes": [f"{p.vars['route_table_id']}: {p.vars['destination']} -> {p.vars['target_id']}" for p in problems],
     }
-    return Outcome.failed(problems, **evidence) if problems else Outcome.passed(**evidence)
+    if problems:
+        # A route to the internet from a table that is known to serve a workload subnet is a finding
+        # whatever the other subnets' tables hold.
+        return Outcome(Verdict.FAIL, problems, unknown, evidence)
+    if unknown:
+        raise IncompleteData("; ".join(unknown))
+    return Outcome.passed(**evidence)
+
+
+def _route_tables(subject: Workload) -> tuple[list[tuple[str, RouteTable]], list[str]]:
+    """(subnet id, the route table that applies to it) where known, and why the others are unknown.
+
+    When the subnets could not be read, a table explicitly associated with one of the subnet ids the
+    workload names still applies to it (an association names the subnet; a complete route table
+    listing is needed to trust it); only the main-table fallback needs the subnet's VPC."""
+    try:
+        paths = subject.subnet_paths
+    except MissingData as exc:
+        if subject.gaps.listing("ec2:DescribeRouteTables") is not None:
+            raise
+        explicit = {
+            a.subnet_id: table for table in subject.inventory.route_tables for a in table.associations if a.subnet_id
+        }
+        known = [(s, explicit[s]) for s in subject.subnet_ids if s in explicit]
+        return known, [str(exc)] if len(known) < len(subject.subnet_ids) else []
+    if not paths:
+        raise IncompleteData(f"the subnets of {subject.name} are not in the inventory")
+    known = [(p.subnet.subnet_id, p.route_table) for p in paths if p.route_table is not None]
+    unknown = [
+        f"no route table (explicit or main) known for {p.subnet.subnet_id}" for p in paths if p.route_table is None
+    ]
+    return known, unknown

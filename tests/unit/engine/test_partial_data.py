@@ -20,6 +20,7 @@ from tests.builders import (
     ENDPOINT,
     EXECUTION_ROLE,
     MAIN_RTB,
+    NEEDED,
     PRIVATE_RTB,
     S3_CIDRS,
     S3_PREFIX_LIST,
@@ -376,3 +377,66 @@ def test_dns_attributes_never_asked_for_name_the_subnet_failure() -> None:
     results = [r for r in scan(s) if r.rule_id == "VPCE002"]
     assert results and {r.status for r in results} == {Status.ERROR}
     assert all("the DNS attributes of vpc-app is unknown: eu-west-1 ec2:DescribeSubnets" in r.message for r in results)
+
+
+# ---- a FAIL proven on the data that was read stays a FAIL ------------------------------------------------------
+
+
+def test_undescribed_subnets_keep_the_route_fail_of_their_explicit_route_table() -> None:
+    """The route table explicitly associated with the subnet ids the service names applies to them, read
+    or not: its NAT route is a FAIL (before: ERROR, the subnets could not be read)."""
+    s = Scenario.compliant()
+    s.route(PRIVATE_RTB, "0.0.0.0/0", NatGatewayId="nat-1")
+    s.data["subnets"] = []
+    s.error("ec2", "DescribeSubnets")
+    [result] = run("VPCE006", s)
+    assert result.status is Status.FAIL
+    assert "sends 0.0.0.0/0 to nat gateway nat-1" in result.message
+
+
+def test_undescribed_subnets_without_explicit_route_table_leave_no_route_to_judge() -> None:
+    """A subnet without an explicit association takes its VPC's main table, which needs the subnet: with
+    no internet route in the tables that are known, the verdict is ERROR, never PASS."""
+    s = Scenario.compliant()
+    table = s.get("route_tables", PRIVATE_RTB)
+    table["Associations"] = [a for a in table["Associations"] if a["SubnetId"] != SUBNET_B]
+    s.data["subnets"] = []
+    s.error("ec2", "DescribeSubnets")
+    [result] = run("VPCE006", s)
+    assert result.status is Status.ERROR
+    assert "ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets" in result.message
+
+
+def test_unread_vpc_attributes_keep_the_endpoint_private_dns_fail_and_say_each_reason_once() -> None:
+    """PrivateDnsEnabled=false is the endpoint's own attribute: the VPC's unread DNS attributes cannot undo
+    it (before: ERROR). Where the endpoint is fine, the ERROR names the failed call once, though both
+    attribute calls failed (before: the same reason twice)."""
+    s = Scenario.compliant()
+    s.get("vpc_endpoints", ENDPOINT["logs"])["PrivateDnsEnabled"] = False
+    for vpc in s.data["vpcs"]:
+        del vpc["EnableDnsSupport"], vpc["EnableDnsHostnames"]
+        for _ in ("enableDnsSupport", "enableDnsHostnames"):
+            s.error("ec2", "DescribeVpcAttribute", "Throttling", resource_id=vpc["VpcId"])
+    results = {r.resource_id: r for r in run("VPCE002", s)}
+    logs = results[ENDPOINT["logs"]]
+    assert logs.status is Status.FAIL
+    assert "PrivateDnsEnabled=false" in logs.message
+    assert any("ec2:DescribeVpcAttribute" in reason for reason in logs.evidence["undetermined"])
+    sts = results[ENDPOINT["sts"]]
+    assert sts.status is Status.ERROR
+    assert sts.message.count("ec2:DescribeVpcAttribute") == 1
+    assert "retry the scan" in sts.message
+
+
+def test_a_partial_endpoint_listing_never_lets_a_deleted_endpoint_serve() -> None:
+    """The live secretsmanager endpoint was on a page that failed; the one that arrived was deleted (AWS
+    lists them a while). Its open policy proves nothing about the live one (before: VPCE008 PASS on the
+    deleted endpoint, where the live one's policy denies)."""
+    secret = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-AbCdEf"
+    s = Scenario.compliant(endpoints=(*NEEDED, "secretsmanager"), containers=[container(secrets=[("DB", secret)])])
+    s.get("vpc_endpoints", ENDPOINT["secretsmanager"])["State"] = "deleted"
+    s.error("ec2", "DescribeVpcEndpoints", "InternalError")
+    results = by_key(run("VPCE008", s))
+    found = results["api/secretsmanager"]
+    assert found.status is Status.ERROR
+    assert "ec2:DescribeVpcEndpoints: InternalError" in found.message
