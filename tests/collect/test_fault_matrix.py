@@ -84,7 +84,7 @@ EXCLUDED = {
     "ec2:DescribeRegions": "called only with --all-regions, where a failure stops the scan with a hint "
     "(test_collect_session.test_unlistable_regions_stop_the_scan)",
     "iam:SimulatePrincipalPolicy": "called only with --verify-live, and moto does not implement IAM simulation "
-    "(notes/moto-fidelity.md)",
+    "(docs/notes/moto-fidelity.md §2.5)",
 }
 RULES = frozenset(f"VPCE{n:03d}" for n in range(1, 12))
 _ENDPOINT_IN_USE = frozenset({"VPCE002", "VPCE003", "VPCE004"})
