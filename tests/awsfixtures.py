@@ -31,17 +31,38 @@ import boto3
 
 
 def _teach_moto_pull_through_cache_rules() -> None:
-    """moto does not implement ecr:DescribePullThroughCacheRules (NotImplementedError): answer as an account
-    without pull-through cache rules does. The collector reads them for every region whose images come from
-    the account's own registry."""
+    """moto does not implement ecr:CreatePullThroughCacheRule nor ecr:DescribePullThroughCacheRules
+    (NotImplementedError): keep the rules a fixture creates on the region's ECR backend and answer them, all
+    on one page (an account without rules gets none). The collector reads them for every region whose images
+    come from the account's own registry."""
     from moto.core.responses import ActionResult
     from moto.ecr.responses import ECRResponse
 
-    def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
-        return ActionResult({"pullThroughCacheRules": []})
+    def rules(self: ECRResponse) -> list[dict[str, Any]]:
+        backend: Any = self.ecr_backend
+        if not hasattr(backend, "pull_through_cache_rules"):
+            backend.pull_through_cache_rules = []  # cleared with the backend when a mock starts
+        return list(backend.pull_through_cache_rules)
 
-    if "describe_pull_through_cache_rules" not in vars(ECRResponse):
-        ECRResponse.describe_pull_through_cache_rules = describe_pull_through_cache_rules  # type: ignore[attr-defined]
+    def create_pull_through_cache_rule(self: ECRResponse) -> ActionResult:
+        rule = {
+            "ecrRepositoryPrefix": self._get_param("ecrRepositoryPrefix"),
+            "upstreamRegistryUrl": self._get_param("upstreamRegistryUrl"),
+            "registryId": self.current_account,
+        }
+        backend: Any = self.ecr_backend
+        backend.pull_through_cache_rules = [*rules(self), rule]
+        return ActionResult(rule)
+
+    def describe_pull_through_cache_rules(self: ECRResponse) -> ActionResult:
+        return ActionResult({"pullThroughCacheRules": rules(self)})
+
+    for name, handler in (
+        ("create_pull_through_cache_rule", create_pull_through_cache_rule),
+        ("describe_pull_through_cache_rules", describe_pull_through_cache_rules),
+    ):
+        if name not in vars(ECRResponse):
+            setattr(ECRResponse, name, handler)
 
 
 _teach_moto_pull_through_cache_rules()
@@ -495,10 +516,17 @@ def add_fargate_service(
 
 
 def register_task_definition(
-    ecs: Any, shared: SharedFixture, name: str, execution_role: str, image: str, secrets: Iterable[tuple[str, str]]
+    ecs: Any,
+    shared: SharedFixture,
+    name: str,
+    execution_role: str,
+    image: str,
+    secrets: Iterable[tuple[str, str]],
+    environment_files: Iterable[str] = (),
 ) -> str:
-    """A Fargate task definition with one container `app`: the image, awslogs to the shared log group, and
-    `secrets` (name, valueFrom)."""
+    """A Fargate task definition with one container `app`: the image, awslogs to the shared log group,
+    `secrets` (name, valueFrom) and `environment_files` (S3 object ARNs)."""
+    files = list(environment_files)
     return str(
         ecs.register_task_definition(
             family=name,
@@ -523,6 +551,7 @@ def register_task_definition(
                         },
                     },
                     "secrets": [{"name": n, "valueFrom": v} for n, v in secrets],
+                    **({"environmentFiles": [{"type": "s3", "value": a} for a in files]} if files else {}),
                 }
             ],
         )["taskDefinition"]["taskDefinitionArn"]

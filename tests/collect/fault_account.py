@@ -9,7 +9,12 @@ Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation
   PASSes while reading a secret and a SecureString parameter under a customer managed KMS key and an
   image from another account's ECR repository (so Secrets Manager, SSM, KMS and ECR are all read).
   And one more, whose role may read its secret but the OU's SCP denies it (VPCE007 FAIL that only the
-  SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS).
+  SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS), and
+  one whose secret the root's RCP denies to every principal (VPCE007 FAIL that only the RCPs prove).
+  Three more VPCE007 FAILs read the execution role's other dependencies: an environment file in a bucket
+  of the account (ListBuckets, GetBucketPolicy) that the role may not s3:GetObject; an image under a
+  pull-through cache rule (DescribePullThroughCacheRules) that the role may pull but not import from
+  upstream; and an own repository whose policy denies the pull that the role allows (GetRepositoryPolicy).
 - `fault-broken`: no logs endpoint (VPCE001), ecr.dkr without private DNS (VPCE002), the ecr.api
   endpoint in one AZ of two (VPCE003), an endpoint group open to 0.0.0.0/0 (VPCE004), task egress
   without the S3 prefix list (VPCE005), a NAT default route (VPCE006), a secretsmanager endpoint policy
@@ -110,8 +115,12 @@ def build_fault_account() -> FaultAccount:
     _nacl_denies_https_out(clients, broken)
     single_az = fixture["fault-single-az"]
     _s3_cidrs_but_the_last(clients, single_az, fixture.shared.s3_prefix_list_id)
+    _environment_file_service(clients, fixture, compliant)
+    _pull_through_cache_service(clients, fixture, compliant)
+    _repository_policy_denied_service(clients, fixture, compliant)
     denied_secret = _scp_denied_service(clients, fixture, compliant)
-    _organization(clients, denied_secret)
+    rcp_denied_secret = _rcp_denied_service(clients, fixture, compliant)
+    _organization(clients, denied_secret, rcp_denied_secret)
     tasks = fixture["fault-tasks"]
     return FaultAccount(
         fixture=fixture,
@@ -130,6 +139,7 @@ class _Clients:
         self.ecr: Any = session.client("ecr", region_name=REGION)
         self.secrets: Any = session.client("secretsmanager", region_name=REGION)
         self.org: Any = session.client("organizations", region_name=REGION)
+        self.s3: Any = session.client("s3", region_name=REGION)
 
 
 def _role(clients: _Clients, name: str, inline: dict[str, Any] | None = None) -> str:
@@ -369,6 +379,116 @@ def _associate_acl(clients: _Clients, vpc: ScenarioFixture, acl: str) -> None:
         ec2.replace_network_acl_association(AssociationId=association, NetworkAclId=acl)
 
 
+ENVIRONMENT_BUCKET = "fault-environment-files"
+PULL_THROUGH_PREFIX = "docker-hub"
+DENYING_REPOSITORY = "fault-denied-pull"
+
+
+def _role_for(clients: _Clients, fixture: AccountFixture, name: str, extra: list[dict[str, Any]]) -> str:
+    """A role that may pull the matrix's images and write its logs, plus `extra` statements."""
+    statements = [*_pull_and_log(fixture), *extra]
+    return _role(clients, name, {"Version": "2012-10-17", "Statement": statements})
+
+
+def _environment_file_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
+    """VPCE007 FAIL read through ListBuckets and GetBucketPolicy: the task definition reads an environment
+    file from a bucket of the account, whose bucket policy grants nothing, and the role may only
+    s3:GetBucketLocation, not s3:GetObject. An own bucket's policy could grant the read on its own, so
+    without it (or without knowing the bucket is the account's) the FAIL is undecided, never PASS."""
+    shared = fixture.shared
+    clients.s3.create_bucket(Bucket=ENVIRONMENT_BUCKET)
+    clients.s3.put_object(Bucket=ENVIRONMENT_BUCKET, Key="app.env", Body=b"MODE=fault\n")
+    bucket_arn = f"arn:aws:s3:::{ENVIRONMENT_BUCKET}"
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "tls-only",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            }
+        ],
+    }
+    clients.s3.put_bucket_policy(Bucket=ENVIRONMENT_BUCKET, Policy=json.dumps(policy))
+    role_arn = _role_for(
+        clients,
+        fixture,
+        "fault-env-file-role",
+        [{"Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn}],
+    )
+    definition = register_task_definition(
+        clients.ecs,
+        shared,
+        "fault-env-file",
+        role_arn,
+        f"{shared.repository_uri}:1",
+        [],
+        environment_files=[f"{bucket_arn}/app.env"],
+    )
+    _service(clients, fixture, vpc, "fault-env-file", definition)
+
+
+def _pull_through_cache_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
+    """VPCE007 FAIL read through DescribePullThroughCacheRules: the image is in an own repository under a
+    pull-through cache rule (not created yet: GetRepositoryPolicy answers RepositoryNotFoundException), and
+    the role may pull it but not ecr:BatchImportUpstreamImage nor ecr:CreateRepository. Without the rules,
+    whether the pull imports from upstream is unknown: ERROR, never PASS."""
+    shared = fixture.shared
+    clients.ecr.create_pull_through_cache_rule(
+        ecrRepositoryPrefix=PULL_THROUGH_PREFIX, upstreamRegistryUrl="registry-1.docker.io"
+    )
+    repository = f"{PULL_THROUGH_PREFIX}/library/nginx"
+    repository_arn = f"arn:aws:ecr:{REGION}:{shared.account_id}:repository/{repository}"
+    pull = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+    role_arn = _role_for(
+        clients, fixture, "fault-ptc-role", [{"Effect": "Allow", "Action": pull, "Resource": repository_arn}]
+    )
+    image = f"{shared.account_id}.dkr.ecr.{REGION}.amazonaws.com/{repository}:1.27"
+    definition = register_task_definition(clients.ecs, shared, "fault-pull-through", role_arn, image, [])
+    _service(clients, fixture, vpc, "fault-pull-through", definition)
+
+
+def _repository_policy_denied_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
+    """VPCE007 FAIL that only an own repository's policy proves: the role may pull, the repository policy
+    denies ecr:BatchGetImage to every principal. Without that policy the pull must not PASS."""
+    shared = fixture.shared
+    clients.ecr.create_repository(repositoryName=DENYING_REPOSITORY)
+    repository_arn = f"arn:aws:ecr:{REGION}:{shared.account_id}:repository/{DENYING_REPOSITORY}"
+    deny = {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "frozen", "Effect": "Deny", "Principal": "*", "Action": "ecr:BatchGetImage"}],
+    }
+    clients.ecr.set_repository_policy(repositoryName=DENYING_REPOSITORY, policyText=json.dumps(deny))
+    pull = ["ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"]
+    role_arn = _role_for(
+        clients, fixture, "fault-repo-deny-role", [{"Effect": "Allow", "Action": pull, "Resource": repository_arn}]
+    )
+    image = f"{shared.account_id}.dkr.ecr.{REGION}.amazonaws.com/{DENYING_REPOSITORY}:1"
+    definition = register_task_definition(clients.ecs, shared, "fault-repo-deny", role_arn, image, [])
+    _service(clients, fixture, vpc, "fault-repo-deny", definition)
+
+
+def _rcp_denied_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> str:
+    """A service whose role may read its secret, but the root's RCP denies reading it (VPCE007 FAIL that
+    only the RCPs prove). Returns the secret's ARN."""
+    shared = fixture.shared
+    secret_arn = str(clients.secrets.create_secret(Name="fault/rcp-denied", SecretString="x")["ARN"])
+    role_arn = _role_for(
+        clients,
+        fixture,
+        "fault-rcp-role",
+        [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": secret_arn}],
+    )
+    definition = register_task_definition(
+        clients.ecs, shared, "fault-rcp-denied", role_arn, f"{shared.repository_uri}:1", [("SECRET", secret_arn)]
+    )
+    _service(clients, fixture, vpc, "fault-rcp-denied", definition)
+    return secret_arn
+
+
 def _scp_denied_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> str:
     """A service whose role may read its secret, but the OU's SCP denies it (VPCE007 FAIL that only the
     SCPs prove). Returns the secret's ARN."""
@@ -386,8 +506,9 @@ def _scp_denied_service(clients: _Clients, fixture: AccountFixture, vpc: Scenari
     return secret_arn
 
 
-def _organization(clients: _Clients, denied_secret_arn: str) -> None:
-    """Root -> OU -> account; the OU's SCP allows everything but reading `denied_secret_arn`."""
+def _organization(clients: _Clients, denied_secret_arn: str, rcp_denied_secret_arn: str) -> None:
+    """Root -> OU -> account; the OU's SCP allows everything but reading `denied_secret_arn`, the root's
+    RCP denies reading `rcp_denied_secret_arn` to every principal."""
     org = clients.org
     org.create_organization(FeatureSet="ALL")
     root = org.list_roots()["Roots"][0]["Id"]
@@ -405,6 +526,22 @@ def _organization(clients: _Clients, denied_secret_arn: str) -> None:
         Content=json.dumps(deny), Description="one secret off limits", Name="deny-secret", Type="SERVICE_CONTROL_POLICY"
     )["Policy"]["PolicySummary"]["Id"]
     org.attach_policy(PolicyId=policy, TargetId=unit)
+    org.enable_policy_type(RootId=root, PolicyType="RESOURCE_CONTROL_POLICY")
+    rcp = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": rcp_denied_secret_arn,
+            }
+        ],
+    }
+    rcp_id = org.create_policy(
+        Content=json.dumps(rcp), Description="one secret sealed", Name="seal-secret", Type="RESOURCE_CONTROL_POLICY"
+    )["Policy"]["PolicySummary"]["Id"]
+    org.attach_policy(PolicyId=rcp_id, TargetId=root)
 
 
 class ReusedClients:
@@ -468,8 +605,15 @@ def _error(code: str, status: int, message: str) -> tuple[AWSResponse, dict[str,
     }
 
 
+# The API operations whose IAM action has another name (Service Authorization Reference).
+IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets"}
+API_OPERATIONS = {action: api for api, action in IAM_ACTIONS.items()}
+
+
 def action_of(model: OperationModel) -> str:
-    return f"{model.service_model.signing_name}:{model.name}"
+    """The IAM action of the API operation, as the collector's ACTIONS spell it."""
+    api = f"{model.service_model.signing_name}:{model.name}"
+    return IAM_ACTIONS.get(api, api)
 
 
 _PAGINATORS = botocore.session.get_session()
@@ -477,7 +621,7 @@ _PAGINATORS = botocore.session.get_session()
 
 def paginator_config(action: str, service_name: str) -> dict[str, Any] | None:
     """botocore's paginator model of the operation (tokens, result keys), or None when not paginated."""
-    operation = action.split(":", 1)[1]
+    operation = API_OPERATIONS.get(action, action).split(":", 1)[1]
     try:
         return dict(_PAGINATORS.get_paginator_model(service_name).get_paginator(operation))
     except ValueError:

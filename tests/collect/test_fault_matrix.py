@@ -3,9 +3,14 @@ and timing out; every paginated one failing on its second page (HTTP 500) and ev
 each against one moto account with FAILs of every rule (`tests.collect.fault_account`), and each faulted
 scan compared with the clean scan of the same account.
 
-A result is identified by (rule, account, region, subject): the subject is the qualifier when the rule
-has one (workload/need, workload/container: the resource a need result is reported on depends on which
-endpoint could be bound), else the resource id. For each fault, the invariants:
+A result is identified by (rule, account, region, workload, subject). When the rule has a qualifier
+(workload/need, workload/container), the subject is that qualifier and the workload its ARN: the resource
+a need result is reported on depends on which endpoint could be bound (the endpoint, or the VPC when none
+could be), so the resource id is no identity for it, and the workload's ARN tells apart two workloads of
+one name in two clusters. Otherwise the subject is the resource id and the workload is left out. Keeping
+need results under this identity is stricter than letting a failed DescribeVpcEndpoints excuse them
+(adding VPCE001/005/008/009 to `ENUMERATES`): the need itself comes from the task definition, which was
+read, so its result must stay, as ERROR where its endpoint is unknown. For each fault, the invariants:
 
 - fails_kept: a clean FAIL whose subject does not read the faulted operation's data is still a FAIL with
   the same message (not an ERROR, not reworded); a FAIL proven on other, complete data (`PROVEN_WITHOUT`:
@@ -79,14 +84,16 @@ EXCLUDED = {
     "ec2:DescribeRegions": "called only with --all-regions, where a failure stops the scan with a hint "
     "(test_collect_session.test_unlistable_regions_stop_the_scan)",
     "iam:SimulatePrincipalPolicy": "called only with --verify-live, and moto does not implement IAM simulation "
-    "(notes/moto-fidelity.md)",
+    "(docs/notes/moto-fidelity.md §2.5)",
 }
 RULES = frozenset(f"VPCE{n:03d}" for n in range(1, 12))
 _ENDPOINT_IN_USE = frozenset({"VPCE002", "VPCE003", "VPCE004"})
 _FROM_TASK_DEFINITION = RULES - {"VPCE006"}
 
-# Which rules read each operation's data; "tasks" limits it to subjects of standalone task families
-# (their security groups and subnets come only from the task ENIs).
+# Which rules read each operation's data, and for which subjects: "all"; "tasks", the subjects of
+# standalone task families (their security groups and subnets come only from the task ENIs);
+# "environment_files", the workloads reading an environment file from S3; "own_registry", the workloads
+# pulling an image from the account's own ECR registry.
 READS: dict[str, tuple[frozenset[str], str]] = {
     "ec2:DescribeVpcs": (frozenset({"VPCE002", "VPCE010"}), "all"),
     "ec2:DescribeSubnets": (RULES - {"VPCE007", "VPCE011"}, "all"),
@@ -121,7 +128,21 @@ READS: dict[str, tuple[frozenset[str], str]] = {
     "ssm:DescribeParameters": (frozenset({"VPCE007"}), "all"),
     "kms:DescribeKey": (frozenset({"VPCE007"}), "all"),
     "kms:GetKeyPolicy": (frozenset({"VPCE007"}), "all"),
+    # The policy of every private repository an image comes from: another account's must allow the pull,
+    # the account's own may deny it (DESIGN.md, IAM evaluation; iam/requests.py `_image_requests`); and
+    # whether an own repository exists yet (pull-through cache: ecr:CreateRepository on the first pull).
     "ecr:GetRepositoryPolicy": (frozenset({"VPCE007"}), "all"),
+    # An own-registry image may be filled from upstream on the first pull, which needs
+    # ecr:BatchImportUpstreamImage: every workload pulling from the account's registry reads the rules.
+    "ecr:DescribePullThroughCacheRules": (frozenset({"VPCE007"}), "own_registry"),
+    # Whether an environment file's bucket is the account's (then its bucket policy is read and applies),
+    # and that policy: only the workloads reading environment files from S3 (s3:GetObject and
+    # s3:GetBucketLocation, DESIGN.md "what a task definition asks of the execution role").
+    "s3:ListAllMyBuckets": (frozenset({"VPCE007"}), "environment_files"),
+    "s3:GetBucketPolicy": (frozenset({"VPCE007"}), "environment_files"),
+    # The SCP path (and the RCPs, read along the same path with the RESOURCE_CONTROL_POLICY filter): every
+    # call of the execution role is under the SCPs, every call on the account's resources in an RCP
+    # service (secretsmanager, kms, s3, sts...) under the RCPs.
     "organizations:DescribeOrganization": (frozenset({"VPCE007"}), "all"),
     "organizations:ListParents": (frozenset({"VPCE007"}), "all"),
     "organizations:ListPoliciesForTarget": (frozenset({"VPCE007"}), "all"),
@@ -168,11 +189,19 @@ FAULTS = (
     + [Fault(a, "throttled") for a in OPERATIONS if a not in PAGINATED]
 )
 
-Key = tuple[str, str, str, str]
+Key = tuple[str, str, str, str, str]
 
 
 def key(result: Result) -> Key:
-    return (result.rule_id, result.account, result.region, result.qualifier or result.resource_id)
+    """(rule, account, region, workload, subject): see the module docstring."""
+    if result.qualifier:
+        return (result.rule_id, result.account, result.region, result.workload or "", result.qualifier)
+    return (result.rule_id, result.account, result.region, "", result.resource_id)
+
+
+def subject(k: Key) -> str:
+    """The key as the figures and failure messages show it (the workload ARN is in the qualifier's name)."""
+    return " ".join((*k[:3], k[4]))
 
 
 def names(result: Result, action: str) -> bool:
@@ -220,10 +249,39 @@ class Matrix:
         return self.runs[fault]
 
     def reads(self, action: str, result: Result) -> bool:
-        rules, scope = READS[action]
+        # An operation missing from READS reads nothing here (the strictest expectation): the coverage test
+        # names it, and the figures still print.
+        rules, scope = READS.get(action, (frozenset(), "all"))
         if result.rule_id not in rules:
             return False
-        return scope == "all" or self._concerns_tasks(result)
+        if scope == "tasks":
+            return self._concerns_tasks(result)
+        if scope == "environment_files":
+            return result.workload in self.environment_file_workloads
+        if scope == "own_registry":
+            return result.workload in self.own_registry_workloads
+        return True
+
+    @cached_property
+    def environment_file_workloads(self) -> frozenset[str]:
+        """The ARNs of the workloads whose task definition reads an environment file from S3."""
+        return frozenset(
+            w.arn
+            for w in derive_workloads(self.clean_inventory)
+            if w.task_definition is not None
+            and any(f.type == "s3" for c in w.task_definition.container_definitions for f in c.environment_files)
+        )
+
+    @cached_property
+    def own_registry_workloads(self) -> frozenset[str]:
+        """The ARNs of the workloads with an image in the scanned account's own ECR registry (by its URI)."""
+        own = f"{self.clean_inventory.accounts[0].account_id}.dkr.ecr."
+        return frozenset(
+            w.arn
+            for w in derive_workloads(self.clean_inventory)
+            if w.task_definition is not None
+            and any(c.image.startswith(own) for c in w.task_definition.container_definitions)
+        )
 
     def proven_without(self, action: str, clean: Result) -> bool:
         return clean.status is Status.FAIL and any(
@@ -267,7 +325,7 @@ def _scan(inventory: Inventory) -> dict[Key, Result]:
     for result in results:
         k = key(result)
         while k in by_key:
-            k = (*k[:3], f"{k[3]}@{result.resource_id}")
+            k = (*k[:4], f"{k[4]}@{result.resource_id}")
         by_key[k] = result
     return by_key
 
@@ -300,7 +358,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
 
 def test_clean_scan_reads_everything_and_fails_every_rule(matrix: Matrix) -> None:
     assert matrix.clean_inventory.errors == []
-    assert all("@" not in k[3] for k in matrix.clean), "two clean results on one subject"
+    assert all("@" not in k[4] for k in matrix.clean), "two clean results on one subject"
     failing = {r.rule_id for r in matrix.clean.values() if r.status is Status.FAIL}
     assert failing == RULES
     assert not [r for r in matrix.clean.values() if r.status is Status.ERROR]
@@ -343,7 +401,7 @@ def fails_kept(matrix: Matrix, run: Run) -> list[str]:
             continue  # nothing_vanishes reports it
         reworded = now.message != clean.message and not matrix.proven_without(run.fault.action, clean)
         if now.status is not Status.FAIL or reworded:
-            changed.append(f"{' '.join(k)}: FAIL -> {now.status.value}: {now.message}")
+            changed.append(f"{subject(k)}: FAIL -> {now.status.value}: {now.message}")
     return changed
 
 
@@ -355,7 +413,7 @@ def nothing_vanishes(matrix: Matrix, run: Run) -> list[str]:
         if r.status is Status.ERROR and names(r, action) and r.rule_id in ENUMERATES.get(action, ())
     }
     return [
-        f"{' '.join(k)} ({clean.status.value}) vanished"
+        f"{subject(k)} ({clean.status.value}) vanished"
         for k, clean in matrix.clean.items()
         if k not in run.results and not ((clean.rule_id, clean.region) in stand_ins and matrix.unknowable(run, clean))
     ]
@@ -368,12 +426,12 @@ def no_false_verdict(matrix: Matrix, run: Run) -> list[str]:
         if now is None or now.status is clean.status:
             continue
         if not (now.status is Status.ERROR and matrix.may_turn_error(run.fault.action, clean)):
-            wrong.append(f"{' '.join(k)}: {clean.status.value} -> {now.status.value}: {now.message}")
+            wrong.append(f"{subject(k)}: {clean.status.value} -> {now.status.value}: {now.message}")
     return wrong
 
 
 def errors_name_operation(matrix: Matrix, run: Run) -> list[str]:
-    return [f"{' '.join(k)}: {now.message}" for k, now in _new_errors(matrix, run) if not names(now, run.fault.action)]
+    return [f"{subject(k)}: {now.message}" for k, now in _new_errors(matrix, run) if not names(now, run.fault.action)]
 
 
 def errors_say_what_to_do(matrix: Matrix, run: Run) -> list[str]:
@@ -385,7 +443,7 @@ def errors_say_what_to_do(matrix: Matrix, run: Run) -> list[str]:
         text = f"{now.message} {json.dumps(now.evidence, default=str)}".lower()
         advised = grant in text if run.fault.kind == "denied" else "retry" in text and grant not in text
         if not advised:
-            wrong.append(f"{' '.join(k)}: {now.message}")
+            wrong.append(f"{subject(k)}: {now.message}")
     return wrong
 
 
