@@ -496,6 +496,13 @@ def add_fargate_service(
     task_definition_arn = register_task_definition(
         ecs, shared, name, execution_role, f"{shared.repository_uri}:1", secrets
     )
+    return create_private_service(ecs, shared, vpc, name, task_definition_arn)
+
+
+def create_private_service(
+    ecs: Any, shared: SharedFixture, vpc: ScenarioFixture, name: str, task_definition_arn: str
+) -> str:
+    """A Fargate service of `task_definition_arn` in `vpc`'s subnets and task group, without a public IP."""
     return str(
         ecs.create_service(
             cluster=shared.cluster_arn,

@@ -58,6 +58,7 @@ from tests.awsfixtures import (
     ScenarioFixture,
     add_fargate_service,
     build_account,
+    create_private_service,
     register_task_definition,
 )
 
@@ -201,21 +202,7 @@ def _docker_hub_service(clients: _Clients, fixture: AccountFixture, vpc: Scenari
 
 
 def _service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture, name: str, definition: str) -> None:
-    clients.ecs.create_service(
-        cluster=fixture.shared.cluster_arn,
-        serviceName=name,
-        taskDefinition=definition,
-        desiredCount=1,
-        launchType="FARGATE",
-        platformVersion="LATEST",
-        networkConfiguration={
-            "awsvpcConfiguration": {
-                "subnets": list(vpc.subnet_ids),
-                "securityGroups": [vpc.task_sg_id],
-                "assignPublicIp": "DISABLED",
-            }
-        },
-    )
+    create_private_service(clients.ecs, fixture.shared, vpc, name, definition)
 
 
 def _kms_ssm_cross_account_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
