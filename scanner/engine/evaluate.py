@@ -218,7 +218,9 @@ def evaluate_rule(rule: Rule, context: ScanContext) -> list[Result]:
             # pass or a fail), provided the rule surely applies and its skips and severities are decided.
             missing = _with_errors(errors, actions, info, info.missing)
             if missing:
-                proven = _proven_fail(rule, subject, ctx, applies)
+                # `info.missing` says the subject itself is in doubt (which endpoint serves, whether the
+                # endpoint is in use at all): then no FAIL of it is proven, whatever its own data shows.
+                proven = None if info.missing else _proven_fail(rule, subject, ctx, applies)
                 if proven is None:
                     results.append(factory.incomplete(info, severity, missing))
                 else:

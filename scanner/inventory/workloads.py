@@ -358,6 +358,14 @@ def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> li
         endpoint, workload = need.endpoint, need.workload
         if endpoint is None:
             continue
+        if need.unknown_endpoint is not None:
+            # The endpoint read may not be the one that serves (the one with private DNS may be on a lost
+            # page of the listing): whether this workload uses it at all is unknown.
+            reason = f"whether {workload.name} uses it is unknown: {need.unknown_endpoint}"
+            if reason not in undecided.get(endpoint.vpc_endpoint_id, []):
+                undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
+            places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
+            continue
         if workload.tasks_unread is not None:
             # A task family read in part uses the endpoint with more subnets and groups than seen: it is
             # a consumer whose data is unknown, which leaves undecided only what reads the consumers.

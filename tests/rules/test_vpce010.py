@@ -286,3 +286,16 @@ def test_the_own_subnets_unread_is_still_error() -> None:
     [result] = run("VPCE010", s)
     assert result.status is ERROR
     assert "ec2:DescribeSubnets: AccessDenied; grant ec2:DescribeSubnets" in result.message
+
+
+def test_a_partial_endpoint_listing_fixes_no_endpoint_that_may_not_serve() -> None:
+    """DescribeVpcEndpoints failed on a page: the logs endpoint read has private DNS off, so the one that serves
+    may be on the lost page. The single-AZ FAIL stands; it proposes no modify-vpc-endpoint on the one read."""
+    s = Scenario.compliant()
+    s.get("services", SERVICE)["networkConfiguration"]["awsvpcConfiguration"]["subnets"] = [SUBNET_A]
+    s.remove("vpc_endpoints", ENDPOINT["logs"])
+    s.endpoint("logs", endpoint_id="vpce-logs-nodns", private_dns=False, subnets=[SUBNET_A])
+    s.error("ec2", "DescribeVpcEndpoints", "InternalError")
+    [result] = [r for r in run("VPCE010", s) if r.resource_id == SERVICE]
+    assert result.status is FAIL
+    assert not any("vpce-logs-nodns" in line for line in [*result.evidence["problems"], *result.remediation])

@@ -7,6 +7,7 @@ short, and a CollectionErrorRecord says why) into an account with planted FAILs.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -26,6 +27,7 @@ from tests.builders import (
     S3_PREFIX_LIST,
     SUBNET_A,
     SUBNET_B,
+    SUBNET_C,
     TASK_SG,
     Scenario,
     container,
@@ -440,3 +442,54 @@ def test_a_partial_endpoint_listing_never_lets_a_deleted_endpoint_serve() -> Non
     found = results["api/secretsmanager"]
     assert found.status is Status.ERROR
     assert "ec2:DescribeVpcEndpoints: InternalError" in found.message
+
+
+_DENY_LOGS = json.dumps({"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "logs:*", "Resource": "*"}]})
+
+
+@pytest.mark.parametrize(("state", "private_dns"), [("available", False), ("deleted", True)])
+def test_an_endpoint_read_from_a_partial_listing_that_may_not_serve_is_judged_by_no_rule(
+    state: str, private_dns: bool
+) -> None:
+    """DescribeVpcEndpoints failed on a page; the logs endpoint that arrived cannot be shown to serve (private
+    DNS off, or deleted), and the one that serves may be on the lost page. Every rule about that endpoint is
+    ERROR: before, VPCE002-005/008 FAILed it and VPCE002/003 PASSed a deleted one."""
+    s = Scenario.compliant()
+    s.remove("vpc_endpoints", ENDPOINT["logs"])
+    s.subnet(SUBNET_C)
+    s.group("sg-other", ingress=[https(cidrs=["0.0.0.0/0"])])
+    endpoint = s.endpoint(
+        "logs",
+        endpoint_id="vpce-logs-read",
+        state=state,
+        private_dns=private_dns,
+        groups=["sg-other"],
+        subnets=[SUBNET_C],
+    )
+    endpoint["PolicyDocument"] = _DENY_LOGS
+    s.error("ec2", "DescribeVpcEndpoints", "InternalError")
+    about = [r for r in scan(s) if r.resource_id == "vpce-logs-read"]
+    assert {r.rule_id for r in about} >= {"VPCE002", "VPCE003", "VPCE004", "VPCE005", "VPCE008"}
+    assert {(r.rule_id, r.status) for r in about if r.status is not Status.ERROR} == set()
+    assert all("ec2:DescribeVpcEndpoints: InternalError" in r.message for r in about)
+
+
+def test_an_endpoint_nobody_may_use_gets_no_proven_fail_from_its_own_data() -> None:
+    """The workload's VPC is unknown (its subnets and group unreadable), so any endpoint of the region may be
+    its: those are ERROR ("whether api uses it is unknown"), never a FAIL of an endpoint that on complete data
+    has no result at all (vpc-other has no workload; its endpoint has private DNS off)."""
+    s = Scenario.compliant()
+    s.vpc("vpc-other", "10.9.0.0/16", main_route_table="rtb-other", default_acl="acl-other")
+    s.subnet("subnet-o", "10.9.1.0/24", "eu-west-1a", vpc_id="vpc-other")
+    s.endpoint(
+        "ssm", endpoint_id="vpce-other-ssm", subnets=["subnet-o"], groups=[], vpc_id="vpc-other", private_dns=False
+    )
+    assert [r for r in scan(s) if r.resource_id == "vpce-other-ssm"] == []
+    for subnet in (SUBNET_A, SUBNET_B):
+        s.remove("subnets", subnet)
+    s.remove("security_groups", TASK_SG)
+    s.error("ec2", "DescribeSubnets", "AccessDenied")
+    s.error("ec2", "DescribeSecurityGroups", "AccessDenied")
+    other = [r for r in scan(s) if r.resource_id == "vpce-other-ssm"]
+    assert other and {r.status for r in other} == {Status.ERROR}
+    assert all("whether api uses it is unknown" in r.message for r in other)
