@@ -62,7 +62,8 @@ def verify_live(
 def simulate_inventory(
     session: boto3.session.Session, inventory: Inventory, progress: Callable[[str], None] | None = None
 ) -> Inventory:
-    from scanner.inventory.workloads import derive_workloads, workload_needs
+    from scanner.inventory.endpoint_use import workload_needs
+    from scanner.inventory.workloads import derive_workloads
 
     all_workloads = derive_workloads(inventory)
     workload_needs(all_workloads)  # binds each need to its endpoint: the requests' aws:SourceVpce

@@ -13,9 +13,10 @@ from scanner.engine.checks.base import all_hold
 from scanner.engine.commands import TemplateValue, render_command, render_text
 from scanner.engine.loader import Rule, walk_checks
 from scanner.engine.subjects import SUBJECT_TYPES, ScanContext, SubjectInfo, Vars
+from scanner.inventory.endpoint_use import endpoints_in_use, workload_needs
 from scanner.inventory.gaps import MissingData
 from scanner.inventory.root import Inventory
-from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads, endpoints_in_use, workload_needs
+from scanner.inventory.workloads import DEFAULT_BASELINE, derive_workloads
 from scanner.results import CollectionErrorRecord, Result, Severity, Status
 
 

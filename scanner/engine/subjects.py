@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from scanner.engine.commands import Arguments, TemplateValue
+from scanner.inventory.endpoint_use import EndpointInUse, WorkloadNeed
 from scanner.inventory.gaps import MissingData
 from scanner.inventory.images import ImageRef
 from scanner.inventory.network import SecurityGroup, Subnet, Vpc, VpcEndpoint
 from scanner.inventory.root import Inventory
-from scanner.inventory.workloads import EndpointInUse, Workload, WorkloadNeed
+from scanner.inventory.workloads import Workload
 
 WORKLOAD_ACTIONS = (
     "ecs:ListClusters",

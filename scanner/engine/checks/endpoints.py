@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
 from scanner.engine.spec import EndpointPresentCheck
-from scanner.inventory.workloads import WorkloadNeed
+from scanner.inventory.endpoint_use import WorkloadNeed
 
 _NEW_SG = ("endpoint_security_group_name",)
 

@@ -28,8 +28,9 @@ from scanner.iam.requests import DerivedRequest, ExecutionPlan, execution_plan
 from scanner.iam.simulation import compare
 from scanner.iam.trust import ECS_TASKS
 from scanner.iam.variables import has_variables
+from scanner.inventory.endpoint_use import WorkloadNeed
 from scanner.inventory.network import VpcEndpoint
-from scanner.inventory.workloads import Workload, WorkloadNeed
+from scanner.inventory.workloads import Workload
 
 _CALL = ("action", "resource", "purpose")
 

@@ -11,8 +11,8 @@ from ipaddress import IPv4Network
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
 from scanner.engine.commands import Arguments, TemplateValue
 from scanner.engine.spec import NaclAllowsCheck
+from scanner.inventory.endpoint_use import WorkloadNeed
 from scanner.inventory.network import NetworkAcl, NetworkAclEntry, Subnet
-from scanner.inventory.workloads import WorkloadNeed
 
 _BLOCKED_VARS = (
     "network_acl_id",

@@ -8,10 +8,10 @@ from ipaddress import IPv4Network
 
 from scanner.engine.checks.base import CheckContext, IncompleteData, Outcome, Problem, register
 from scanner.engine.spec import SgEgressAllowsCheck, SgIngressOnlyCheck
+from scanner.inventory.endpoint_use import EndpointInUse, WorkloadNeed
 from scanner.inventory.gaps import Gaps, MissingData
 from scanner.inventory.network import IpPermission, SecurityGroup
 from scanner.inventory.root import RegionInventory
-from scanner.inventory.workloads import EndpointInUse, WorkloadNeed
 
 
 def _groups(ids: Iterable[str], region: RegionInventory, gaps: Gaps, whose: str) -> list[SecurityGroup]:

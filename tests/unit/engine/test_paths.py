@@ -8,8 +8,9 @@ import pytest
 
 from scanner.engine.evaluate import build_context
 from scanner.engine.paths import PathError, resolve, validate_path
+from scanner.inventory.endpoint_use import EndpointInUse, WorkloadNeed
 from scanner.inventory.network import Vpc
-from scanner.inventory.workloads import EndpointInUse, Workload, WorkloadNeed
+from scanner.inventory.workloads import Workload
 from tests.builders import Scenario
 
 VALID = [

@@ -11,8 +11,9 @@ import pytest
 from scanner.iam import Decision, evaluate_request
 from scanner.iam.policy_set import ResourcePolicyKind
 from scanner.iam.requests import ExecutionPlan, execution_plan
+from scanner.inventory.endpoint_use import workload_needs
 from scanner.inventory.references import parse_value_from
-from scanner.inventory.workloads import derive_workloads, workload_needs
+from scanner.inventory.workloads import derive_workloads
 from tests.builders import (
     ACCOUNT,
     ECS_EXECUTION_POLICY,
