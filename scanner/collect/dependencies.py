@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scanner.collect import ecr, kms, s3, secrets, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
 from scanner.inventory.iam import (
+    BucketLocation,
     BucketPolicy,
     KmsKey,
     PullThroughCacheRule,
@@ -71,6 +72,7 @@ class Dependencies:
     kms_keys: list[KmsKey] = field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = field(default_factory=list)
     bucket_policies: list[BucketPolicy] = field(default_factory=list)
+    bucket_locations: list[BucketLocation] = field(default_factory=list)
     pull_through_cache_rules: list[PullThroughCacheRule] = field(default_factory=list)
     pull_through_cache_regions: list[str] = field(default_factory=list)
     errors: list[CollectionErrorRecord] = field(default_factory=list)
@@ -153,6 +155,7 @@ def collect_dependencies(
         ctx = CallContext(account_id, home, progress)
         client = session.client("s3", region_name=home, config=CLIENT_CONFIG)
         result.bucket_policies = s3.collect_bucket_policies(ctx, client, partition, want.buckets)
+        result.bucket_locations = s3.collect_bucket_locations(ctx, client, partition, want.buckets)
         result.errors += ctx.errors
     return result
 

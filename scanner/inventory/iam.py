@@ -114,6 +114,14 @@ class BucketPolicy(AwsModel):
     policy: PolicyText | None = None
 
 
+class BucketLocation(AwsModel):
+    """The region of a bucket that environment files are read from (GetBucketLocation): a gateway
+    endpoint serves only the buckets of its own region."""
+
+    bucket_arn: str
+    region: str
+
+
 class _Snake(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -12,7 +12,8 @@ Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation
   SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS), and
   one whose secret the root's RCP denies to every principal (VPCE007 FAIL that only the RCPs prove).
   Three more VPCE007 FAILs read the execution role's other dependencies: an environment file in a bucket
-  of the account (ListBuckets, GetBucketPolicy) that the role may not s3:GetObject; an image under a
+  of the account (ListBuckets, GetBucketPolicy, GetBucketLocation: a bucket of this region, so the S3
+  gateway endpoint serves it) that the role may not s3:GetObject; an image under a
   pull-through cache rule (DescribePullThroughCacheRules) that the role may pull but not import from
   upstream; and an own repository whose policy denies the pull that the role allows (GetRepositoryPolicy).
 - `fault-broken`: no logs endpoint (VPCE001), ecr.dkr without private DNS (VPCE002), the ecr.api
@@ -41,6 +42,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+from xml.sax.saxutils import escape
 
 import boto3
 import botocore.session
@@ -577,16 +579,22 @@ class Fault:
 class _RawBody:
     """Just enough of urllib3's response for botocore's AWSResponse."""
 
+    def __init__(self, content: bytes = b"") -> None:
+        self.content = content
+
     def stream(self, **_: object) -> Iterator[bytes]:
-        yield b""
+        yield self.content
 
 
-def _response(status: int) -> AWSResponse:
-    return AWSResponse("https://fault-matrix.invalid", status, HTTPHeaders(), _RawBody())
+def _response(status: int, content: bytes = b"") -> AWSResponse:
+    return AWSResponse("https://fault-matrix.invalid", status, HTTPHeaders(), _RawBody(content))
 
 
 def _error(code: str, status: int, message: str) -> tuple[AWSResponse, dict[str, Any]]:
-    return _response(status), {
+    # The body is the XML error document AWS sends: botocore's own after-call handler for
+    # s3:GetBucketLocation parses the raw body even of an error answer.
+    body = f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>".encode()
+    return _response(status, body), {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status},
     }
@@ -630,7 +638,9 @@ class AwsLayer:
     Injected errors never name the operation: naming it is the scanner's job.
     """
 
-    recorded: dict[tuple[str, ...], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    # The answer to each request: status, parsed answer and raw body (botocore's after-call handler for
+    # s3:GetBucketLocation reads the body, not the parsed answer).
+    recorded: dict[tuple[str, ...], tuple[int, dict[str, Any], bytes]] = field(default_factory=dict)
     replaying: bool = False
     fault: Fault | None = None
     called: set[str] = field(default_factory=set)
@@ -682,8 +692,8 @@ class AwsLayer:
                 self.second_pages_requested += 1
                 return _error(*SERVER_ERROR, "We encountered an internal error. Please try again.")
         if self.replaying and key in self.recorded:
-            status, parsed = self.recorded[key]
-            return _response(status), copy.deepcopy(parsed)
+            status, parsed, body = self.recorded[key]
+            return _response(status, body), copy.deepcopy(parsed)
         return None
 
     def _after_call(
@@ -699,7 +709,7 @@ class AwsLayer:
             return
         action = key[0]
         if not self.replaying and key not in self.recorded:
-            self.recorded[key] = (http_response.status_code, copy.deepcopy(parsed))
+            self.recorded[key] = (http_response.status_code, copy.deepcopy(parsed), http_response.content)
         if action == "organizations:DescribeOrganization" and "Organization" in parsed:
             parsed["Organization"]["MasterAccountId"] = DELEGATED_MANAGEMENT_ACCOUNT
         fault = self.fault

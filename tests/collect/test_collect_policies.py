@@ -229,6 +229,37 @@ def test_denied_list_buckets_is_an_error_about_each_wanted_bucket() -> None:
     ]
 
 
+def test_bucket_regions_read_legacy_location_constraints_and_record_a_failure_on_the_bucket() -> None:
+    """None or "" is us-east-1 and "EU" is eu-west-1 (GetBucketLocation); each bucket is read once, any
+    owner's, and a failure leaves only that bucket's region unknown."""
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_response("get_bucket_location", {}, {"Bucket": "virginia"})
+        stub.add_response("get_bucket_location", {"LocationConstraint": "EU"}, {"Bucket": "legacy"})
+        stub.add_response("get_bucket_location", {"LocationConstraint": "ap-south-1"}, {"Bucket": "mumbai"})
+        stub.add_client_error("get_bucket_location", "AccessDenied", http_status_code=403)
+        found = s3.collect_bucket_locations(ctx, c, "aws", ["virginia", "legacy", "mumbai", "virginia", "locked"])
+        stub.assert_no_pending_responses()
+    assert [(b.bucket_arn, b.region) for b in found] == [
+        ("arn:aws:s3:::virginia", "us-east-1"),
+        ("arn:aws:s3:::legacy", "eu-west-1"),
+        ("arn:aws:s3:::mumbai", "ap-south-1"),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("s3:GetBucketLocation", "AccessDenied", "arn:aws:s3:::locked")
+    ]
+
+
+def test_an_empty_location_constraint_is_us_east_1() -> None:
+    assert [s3.bucket_region(c) for c in (None, "", "EU", "eu-central-1")] == [
+        "us-east-1",
+        "us-east-1",
+        "eu-west-1",
+        "eu-central-1",
+    ]
+
+
 def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
     from scanner.collect.dependencies import wanted
     from tests.builders import Scenario, container

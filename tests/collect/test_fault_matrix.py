@@ -140,6 +140,9 @@ READS: dict[str, tuple[frozenset[str], str]] = {
     # s3:GetBucketLocation, DESIGN.md "what a task definition asks of the execution role").
     "s3:ListAllMyBuckets": (frozenset({"VPCE007"}), "environment_files"),
     "s3:GetBucketPolicy": (frozenset({"VPCE007"}), "environment_files"),
+    # The bucket's region: a gateway endpoint serves only its own region's buckets, so whether the VPC's S3
+    # endpoint carries the file (VPCE001) is unknown for the workloads reading files from that bucket.
+    "s3:GetBucketLocation": (frozenset({"VPCE001"}), "environment_files"),
     # The SCP path (and the RCPs, read along the same path with the RESOURCE_CONTROL_POLICY filter): every
     # call of the execution role is under the SCPs, every call on the account's resources in an RCP
     # service (secretsmanager, kms, s3, sts...) under the RCPs.
