@@ -16,16 +16,18 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.collect.calls import CallContext, counted, error_code
-from scanner.inventory.iam import BucketLocation, BucketPolicy
+from scanner.inventory.iam import BucketEncryption, BucketLocation, BucketPolicy
 
 # The S3 client is typed Any: types-boto3's `s3` stubs are not among the project's test extras.
 S3Client = Any
 
 SERVICE = "s3"
 
-ACTIONS = ["s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:ListAllMyBuckets"]
+# GetBucketEncryption is authorized as s3:GetEncryptionConfiguration (Service Authorization Reference).
+ACTIONS = ["s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:ListAllMyBuckets"]
 
 NO_POLICY = "NoSuchBucketPolicy"
+NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
 
 # GetBucketLocation answers no LocationConstraint (None or "") for us-east-1 and the legacy "EU" for
 # eu-west-1 (S3 API reference, GetBucketLocation).
@@ -97,4 +99,44 @@ def collect_bucket_locations(
         response = ctx.call(SERVICE, "GetBucketLocation", partial(s3.get_bucket_location, Bucket=name), arn)
         if response is not None:
             found.append(BucketLocation(bucket_arn=arn, region=bucket_region(response.get("LocationConstraint"))))
+    return found
+
+
+def collect_bucket_encryptions(
+    ctx: CallContext, s3: S3Client, partition: str, buckets: Sequence[str]
+) -> list[BucketEncryption]:
+    """The default encryption of each bucket (ServerSideEncryptionConfigurationNotFoundError is data: none).
+    It is the bucket's default only: an object may have been written with another key, which only the
+    object's own metadata (never read here) tells."""
+    wanted = list(dict.fromkeys(buckets))
+    if wanted:
+        ctx.stage(SERVICE, "GetBucketEncryption", counted(wanted, "bucket"))
+    found: list[BucketEncryption] = []
+    for name in wanted:
+        arn = bucket_arn(partition, name)
+        try:
+            response = s3.get_bucket_encryption(Bucket=name)
+        except ClientError as exc:
+            if error_code(exc) == NO_ENCRYPTION:
+                found.append(BucketEncryption(bucket_arn=arn))
+            else:
+                ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
+            continue
+        except BotoCoreError as exc:
+            ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
+            continue
+        rules = response.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        rule = next((r for r in rules if "ApplyServerSideEncryptionByDefault" in r), None)
+        if rule is None:
+            found.append(BucketEncryption(bucket_arn=arn))
+            continue
+        default = rule["ApplyServerSideEncryptionByDefault"]
+        found.append(
+            BucketEncryption(
+                bucket_arn=arn,
+                sse_algorithm=default.get("SSEAlgorithm"),
+                kms_key_id=default.get("KMSMasterKeyID") or None,
+                bucket_key_enabled=bool(rule.get("BucketKeyEnabled", False)),
+            )
+        )
     return found

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
 from scanner.inventory.gaps import Gaps, MissingData
 from scanner.inventory.iam import (
+    BucketEncryption,
     BucketLocation,
     BucketPolicy,
     KmsKey,
@@ -187,6 +188,8 @@ class AccountInventory(_Root):
     bucket_policies: list[BucketPolicy] = Field(default_factory=list)
     # Their regions (a bucket of another region cannot be reached through the VPC's S3 endpoint).
     bucket_locations: list[BucketLocation] = Field(default_factory=list)
+    # Their default encryption (a customer managed KMS key needs kms:Decrypt too).
+    bucket_encryptions: list[BucketEncryption] = Field(default_factory=list)
     # ECR pull-through cache rules, and the regions whose rules were read (all of them, when none failed).
     pull_through_cache_rules: list[PullThroughCacheRule] = Field(default_factory=list)
     pull_through_cache_regions: list[str] = Field(default_factory=list)
@@ -232,6 +235,10 @@ class AccountInventory(_Root):
     @cached_property
     def bucket_region_by_arn(self) -> dict[str, str]:
         return {b.bucket_arn: b.region for b in self.bucket_locations}
+
+    @cached_property
+    def bucket_encryption_by_arn(self) -> dict[str, BucketEncryption]:
+        return {b.bucket_arn: b for b in self.bucket_encryptions}
 
     def bucket_region(self, bucket_arn: str) -> str | None:
         """The region of `bucket_arn`; MissingData when GetBucketLocation (any region: S3 is global)
