@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scanner.collect import ecr, kms, s3, secrets, ssm
 from scanner.collect.calls import CLIENT_CONFIG, CallContext
 from scanner.inventory.iam import (
+    BucketEncryption,
+    BucketLocation,
     BucketPolicy,
     KmsKey,
     PullThroughCacheRule,
@@ -71,6 +73,8 @@ class Dependencies:
     kms_keys: list[KmsKey] = field(default_factory=list)
     repository_policies: list[RepositoryPolicy] = field(default_factory=list)
     bucket_policies: list[BucketPolicy] = field(default_factory=list)
+    bucket_locations: list[BucketLocation] = field(default_factory=list)
+    bucket_encryptions: list[BucketEncryption] = field(default_factory=list)
     pull_through_cache_rules: list[PullThroughCacheRule] = field(default_factory=list)
     pull_through_cache_regions: list[str] = field(default_factory=list)
     errors: list[CollectionErrorRecord] = field(default_factory=list)
@@ -147,13 +151,16 @@ def collect_dependencies(
             result.pull_through_cache_rules += rules
             result.pull_through_cache_regions.append(job.ctx.region)
         result.errors += job.ctx.errors
-    _collect_keys(session, account_id, result, progress)
+    # The buckets first: their default encryption may name a KMS key, described with the others.
     if want.buckets:
         home = regions[0].region if regions else "us-east-1"
         ctx = CallContext(account_id, home, progress)
         client = session.client("s3", region_name=home, config=CLIENT_CONFIG)
         result.bucket_policies = s3.collect_bucket_policies(ctx, client, partition, want.buckets)
+        result.bucket_locations = s3.collect_bucket_locations(ctx, client, partition, want.buckets)
+        result.bucket_encryptions = s3.collect_bucket_encryptions(ctx, client, partition, want.buckets)
         result.errors += ctx.errors
+    _collect_keys(session, account_id, result, progress)
     return result
 
 
@@ -181,6 +188,11 @@ def _collect_keys(
     for parameter in result.parameters:
         if parameter.type == SECURE_STRING and parameter.key_id:
             references.setdefault(_key_region(parameter.key_id, parameter.arn), []).append(parameter.key_id)
+    bucket_regions = {b.bucket_arn: b.region for b in result.bucket_locations}
+    for encryption in result.bucket_encryptions:
+        region = _bucket_key_region(encryption, bucket_regions)
+        if encryption.uses_kms and encryption.kms_key_id and region is not None:
+            references.setdefault(region, []).append(encryption.kms_key_id)
     jobs = [
         (
             CallContext(account_id, region, progress),
@@ -216,6 +228,26 @@ def _collect_keys(
         p.model_copy(update={"kms_key_arn": arn_of(p.key_id, p.arn)}) if p.type == SECURE_STRING else p
         for p in result.parameters
     ]
+
+    def bucket_key_arn(encryption: BucketEncryption) -> str | None:
+        region = _bucket_key_region(encryption, bucket_regions)
+        if not encryption.kms_key_id or region is None:
+            return None
+        key = resolved.get((region, encryption.kms_key_id))
+        return key.arn if key is not None else None
+
+    result.bucket_encryptions = [
+        e.model_copy(update={"kms_key_arn": bucket_key_arn(e)}) if e.uses_kms else e for e in result.bucket_encryptions
+    ]
+
+
+def _bucket_key_region(encryption: BucketEncryption, bucket_regions: dict[str, str]) -> str | None:
+    """A bucket's key: its ARN's region, else the bucket's (an alias or key id means something only there);
+    None when neither is known."""
+    key_id = encryption.kms_key_id or ""
+    if key_id.startswith("arn:"):
+        return key_id.split(":")[3]
+    return bucket_regions.get(encryption.bucket_arn)
 
 
 def _parallel(jobs: Sequence[J], work: Callable[[J], R]) -> list[R]:

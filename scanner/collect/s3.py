@@ -10,21 +10,28 @@ that bucket are affected. Object contents are never read.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from scanner.collect.calls import CallContext, counted, error_code
-from scanner.inventory.iam import BucketPolicy
+from scanner.inventory.iam import BucketEncryption, BucketLocation, BucketPolicy
 
 # The S3 client is typed Any: types-boto3's `s3` stubs are not among the project's test extras.
 S3Client = Any
 
 SERVICE = "s3"
 
-ACTIONS = ["s3:GetBucketPolicy", "s3:ListAllMyBuckets"]
+# GetBucketEncryption is authorized as s3:GetEncryptionConfiguration (Service Authorization Reference).
+ACTIONS = ["s3:GetBucketLocation", "s3:GetBucketPolicy", "s3:GetEncryptionConfiguration", "s3:ListAllMyBuckets"]
 
 NO_POLICY = "NoSuchBucketPolicy"
+NO_ENCRYPTION = "ServerSideEncryptionConfigurationNotFoundError"
+
+# GetBucketLocation answers no LocationConstraint (None or "") for us-east-1 and the legacy "EU" for
+# eu-west-1 (S3 API reference, GetBucketLocation).
+LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
 
 
 def bucket_arn(partition: str, bucket: str) -> str:
@@ -70,4 +77,66 @@ def collect_bucket_policies(
             ctx.record_exception(SERVICE, "GetBucketPolicy", exc, arn)
             continue
         found.append(BucketPolicy(bucket_arn=arn, owned=True, policy=response.get("Policy")))
+    return found
+
+
+def bucket_region(location_constraint: str | None) -> str:
+    constraint = location_constraint or ""
+    return LEGACY_LOCATIONS.get(constraint, constraint)
+
+
+def collect_bucket_locations(
+    ctx: CallContext, s3: S3Client, partition: str, buckets: Sequence[str]
+) -> list[BucketLocation]:
+    """The region of each bucket (any owner's: GetBucketLocation is asked of the bucket itself); a failure
+    is recorded on the bucket ARN, so only the workloads reading files from that bucket are in doubt."""
+    wanted = list(dict.fromkeys(buckets))
+    if wanted:
+        ctx.stage(SERVICE, "GetBucketLocation", counted(wanted, "bucket"))
+    found: list[BucketLocation] = []
+    for name in wanted:
+        arn = bucket_arn(partition, name)
+        response = ctx.call(SERVICE, "GetBucketLocation", partial(s3.get_bucket_location, Bucket=name), arn)
+        if response is not None:
+            found.append(BucketLocation(bucket_arn=arn, region=bucket_region(response.get("LocationConstraint"))))
+    return found
+
+
+def collect_bucket_encryptions(
+    ctx: CallContext, s3: S3Client, partition: str, buckets: Sequence[str]
+) -> list[BucketEncryption]:
+    """The default encryption of each bucket (ServerSideEncryptionConfigurationNotFoundError is data: none).
+    It is the bucket's default only: an object may have been written with another key, which only the
+    object's own metadata (never read here) tells."""
+    wanted = list(dict.fromkeys(buckets))
+    if wanted:
+        ctx.stage(SERVICE, "GetBucketEncryption", counted(wanted, "bucket"))
+    found: list[BucketEncryption] = []
+    for name in wanted:
+        arn = bucket_arn(partition, name)
+        try:
+            response = s3.get_bucket_encryption(Bucket=name)
+        except ClientError as exc:
+            if error_code(exc) == NO_ENCRYPTION:
+                found.append(BucketEncryption(bucket_arn=arn))
+            else:
+                ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
+            continue
+        except BotoCoreError as exc:
+            ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
+            continue
+        rules = response.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
+        rule = next((r for r in rules if "ApplyServerSideEncryptionByDefault" in r), None)
+        if rule is None:
+            found.append(BucketEncryption(bucket_arn=arn))
+            continue
+        default = rule["ApplyServerSideEncryptionByDefault"]
+        found.append(
+            BucketEncryption(
+                bucket_arn=arn,
+                sse_algorithm=default.get("SSEAlgorithm"),
+                kms_key_id=default.get("KMSMasterKeyID") or None,
+                bucket_key_enabled=bool(rule.get("BucketKeyEnabled", False)),
+            )
+        )
     return found

@@ -118,6 +118,8 @@ def collect(
                 kms_keys=needed.kms_keys,
                 repository_policies=needed.repository_policies,
                 bucket_policies=needed.bucket_policies,
+                bucket_locations=needed.bucket_locations,
+                bucket_encryptions=needed.bucket_encryptions,
                 pull_through_cache_rules=needed.pull_through_cache_rules,
                 pull_through_cache_regions=needed.pull_through_cache_regions,
                 service_control_policies=scps,

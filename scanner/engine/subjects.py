@@ -236,6 +236,10 @@ def _workload_needs(ctx: ScanContext) -> Iterator[tuple[object, SubjectInfo]]:
         w, need, endpoint = bound.workload, bound.need, bound.endpoint
         info = _workload_info(w)
         info.qualifier = f"{w.id}/{need.service}"
+        if need.region and need.region != w.region:
+            # The same service may be needed in the workload's region and in another (an environment file
+            # in a bucket of another region, next to the ECR pulls through this region's S3 endpoint).
+            info.qualifier += f"@{need.region}"
         if endpoint is not None:
             info.resource_arn = _arn(
                 w.partition, "ec2", w.region, w.account, f"vpc-endpoint/{endpoint.vpc_endpoint_id}"

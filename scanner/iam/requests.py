@@ -39,11 +39,13 @@ from dataclasses import replace
 from typing import Final
 
 from scanner.iam.account_policies import Unknown, account_policies, error_detail
+from scanner.iam.derivation import is_aws_managed_alias
 from scanner.iam.plan import (
     AWS_OWNED,
     BUCKET_LOCATION_ACTION,
     CREATE_GROUP_ACTION,
     CREATE_REPOSITORY_ACTION,
+    DECRYPT_ACTION,
     ENVIRONMENT_FILE_ACTION,
     LAYER_ACTIONS,
     LAYER_DOWNLOAD_ACTION,
@@ -62,10 +64,14 @@ from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.iam.secret_requests import SecretRequests
 from scanner.iam.trust import evaluate_trust
+from scanner.inventory.gaps import MissingData
 from scanner.inventory.iam import Role
 from scanner.inventory.images import parse_image
 from scanner.inventory.references import task_references
 from scanner.inventory.workloads import Workload
+
+# The IAM action GetBucketEncryption is authorized (and recorded) as.
+ENCRYPTION_READ: Final = "s3:GetEncryptionConfiguration"
 
 __all__ = ["DerivationProblem", "DerivedRequest", "ExecutionPlan", "derive_plan", "execution_plan", "with_endpoint"]
 
@@ -455,7 +461,72 @@ class _Deriver(SecretRequests):
                 resource_policy_document=collected.policy if collected is not None else None,
             )
             for action, resource, kind in calls
-        ]
+        ] + self._environment_file_key(plan, principal, object_arn, bucket_arn, purpose)
+
+    def _environment_file_key(
+        self, plan: ExecutionPlan, principal: str, object_arn: str, bucket_arn: str, purpose: str
+    ) -> list[DerivedRequest]:
+        """`kms:Decrypt`, made by S3 for the role, when the bucket's default encryption is SSE-KMS under a
+        customer managed key. The object's own encryption may differ from the bucket default (written
+        with other headers, or before the default changed); only the default is known here, and the
+        purpose says so."""
+        account = self.view.account
+        region = account.bucket_region_by_arn.get(bucket_arn) or self.region
+        encryption = account.bucket_encryption_by_arn.get(bucket_arn)
+        if encryption is None:
+            failures = [e for e in self.view.errors_for(bucket_arn) if e.action == ENCRYPTION_READ]
+            if not failures:
+                return []  # an inventory written before bucket encryption was read
+            resource = f"arn:{self.partition}:kms:{region}:*:key/*"
+            return [
+                DerivedRequest(
+                    request=self._request(DECRYPT_ACTION, resource, principal, region, None),
+                    policies=None,
+                    purpose=f"{purpose}, if its bucket encrypts it under a customer managed KMS key",
+                    kind="key",
+                    grant_resource=resource,
+                    endpoint_service=None,
+                    unknown=Unknown(
+                        f"the default encryption of {bucket_arn} was not read{error_detail(failures)}, so "
+                        "whether the file needs kms:Decrypt on a customer managed key is unknown"
+                    ),
+                )
+            ]
+        key_id = encryption.kms_key_id
+        if not encryption.uses_kms or not key_id or is_aws_managed_alias(key_id):
+            return []
+        if not key_id.startswith("arn:"):
+            # A key id or alias means something only in the bucket's region, which must be known.
+            try:
+                account.bucket_region(bucket_arn)
+            except MissingData as why:
+                resource = f"arn:{self.partition}:kms:*:{self.account}:{key_id}"
+                return [
+                    DerivedRequest(
+                        request=self._request(DECRYPT_ACTION, resource, principal, region, None),
+                        policies=None,
+                        purpose=f"{purpose}, encrypted by its bucket's default under KMS key {key_id}",
+                        kind="key",
+                        grant_resource=resource,
+                        endpoint_service=None,
+                        unknown=Unknown(f"{why}, so KMS key {key_id} could not be described there"),
+                    )
+                ]
+        # S3 asks KMS with the object ARN as encryption context, or the bucket ARN under an S3 Bucket Key.
+        context = bucket_arn if encryption.bucket_key_enabled else object_arn
+        decrypt = self._decrypt(
+            plan,
+            principal,
+            key_id,
+            encryption.kms_key_arn,
+            f"s3.{region}.amazonaws.com",
+            {"kms:EncryptionContext:aws:s3:arn": context},
+            f"{purpose} (by the default encryption of bucket {bucket_arn}; the object itself may have been "
+            "written under another key)",
+            owner=bucket_arn,
+            region=region,
+        )
+        return [decrypt] if decrypt is not None else []
 
     # ---- CloudWatch Logs -------------------------------------------------------------------------
 

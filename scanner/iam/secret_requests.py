@@ -208,11 +208,13 @@ class SecretRequests(DeriverBase):
         purpose: str,
         *,
         owner: str,
+        region: str | None = None,
     ) -> DerivedRequest | None:
-        """kms:Decrypt made by Secrets Manager or SSM on the role's behalf: no VPC endpoint on its path.
-        None for an AWS managed key (no permission needed)."""
+        """kms:Decrypt made by Secrets Manager, SSM or S3 on the role's behalf: no VPC endpoint on its path.
+        None for an AWS managed key (no permission needed). `region`: where a key id or alias means
+        something, when `owner`'s ARN names no region (a bucket)."""
         key = self.view.find_key(key_arn)
-        region = owner.split(":")[3]
+        region = region or owner.split(":")[3]
         extra: dict[str, str] = {
             "kms:ViaService": via,
             "kms:CallerAccount": self._principal_account(principal) if principal else self.account,

@@ -114,6 +114,32 @@ class BucketPolicy(AwsModel):
     policy: PolicyText | None = None
 
 
+class BucketLocation(AwsModel):
+    """The region of a bucket that environment files are read from (GetBucketLocation): a gateway
+    endpoint serves only the buckets of its own region."""
+
+    bucket_arn: str
+    region: str
+
+
+class BucketEncryption(AwsModel):
+    """The default encryption of a bucket that environment files are read from (GetBucketEncryption).
+    `sse_algorithm` None: no default encryption configured. The objects themselves may have been written
+    with another key than the default: this is the bucket's default, not a read of the object."""
+
+    bucket_arn: str
+    sse_algorithm: str | None = None
+    kms_key_id: str | None = None
+    # With an S3 Bucket Key the encryption context is the bucket ARN, else the object ARN.
+    bucket_key_enabled: bool = False
+    # `kms_key_id` resolved by DescribeKey (None: an AWS managed key, or not described).
+    kms_key_arn: str | None = None
+
+    @property
+    def uses_kms(self) -> bool:
+        return (self.sse_algorithm or "").startswith("aws:kms")
+
+
 class _Snake(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 

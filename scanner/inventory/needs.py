@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scanner.inventory.ecs import TaskDefinition
+from scanner.inventory.gaps import MissingData
 from scanner.inventory.images import parse_image
 
 INTERFACE = "Interface"
@@ -23,6 +25,9 @@ class Need:
     # The region the calls go to: another region than the workload's can never be reached through an
     # endpoint of its VPC (awslogs-region, a secret or parameter ARN of another region).
     region: str = ""
+    # Calls whose region could not be read (an environment file's bucket whose GetBucketLocation
+    # failed), each with why: they may go to another region, so a present endpoint proves nothing for them.
+    region_unknown: tuple[str, ...] = ()
 
     @property
     def preferred_type(self) -> str:
@@ -33,9 +38,16 @@ class Need:
 class _NeedBuilder:
     region: str
     reasons: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (service, region): the reasons among `reasons` whose region is in doubt, each with why.
+    unknown: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
     def add(self, service: str, reason: str, region: str | None = None) -> None:
         self.reasons.setdefault((service, region or self.region), []).append(reason)
+
+    def add_region_unknown(self, service: str, reason: str, why: str) -> None:
+        """A call that is filed under the workload's own region, though it may go to another one."""
+        self.add(service, reason)
+        self.unknown.setdefault((service, self.region), []).append(why)
 
     def services(self) -> set[str]:
         return {service for service, _ in self.reasons}
@@ -44,6 +56,16 @@ class _NeedBuilder:
 def _arn_region(value: str) -> str | None:
     parts = value.split(":")
     return parts[3] or None if value.startswith("arn:") and len(parts) > 3 else None
+
+
+def bucket_arn_of(object_arn: str) -> str:
+    """`arn:aws:s3:::bucket/key` -> `arn:aws:s3:::bucket`."""
+    return object_arn.split("/", 1)[0]
+
+
+# The region of a bucket, by bucket ARN: None when not known and not in doubt (an inventory written before
+# bucket regions were read: the workload's own region, as before); MissingData when its read failed.
+BucketRegion = Callable[[str], "str | None"]
 
 
 def is_secrets_manager_reference(value_from: str) -> bool:
@@ -55,6 +77,7 @@ def derive_needs(
     region: str,
     baseline: tuple[str, ...],
     exec_enabled: bool,
+    bucket_region: BucketRegion | None = None,
 ) -> list[Need]:
     builder = _NeedBuilder(region)
     for container in task_definition.container_definitions:
@@ -70,8 +93,15 @@ def derive_needs(
             references += [(s.name, s.value_from) for s in container.log_configuration.secret_options]
         for environment_file in container.environment_files:
             if environment_file.type == "s3":
-                # The agent reads the file from S3 with the execution role before the container starts.
-                builder.add("s3", f"container {container.name} reads environment file {environment_file.value}")
+                # The agent reads the file from S3 with the execution role before the container starts, in
+                # the bucket's region: a gateway endpoint serves only the buckets of its own region.
+                reason = f"container {container.name} reads environment file {environment_file.value}"
+                try:
+                    location = bucket_region(bucket_arn_of(environment_file.value)) if bucket_region else None
+                except MissingData as why:
+                    builder.add_region_unknown("s3", reason, str(why))
+                else:
+                    builder.add("s3", reason, location)
         if container.repository_credentials is not None:
             # Private registry credentials are always a Secrets Manager secret, given by ARN or by name.
             builder.add("secretsmanager", f"container {container.name} reads its registry credentials")
@@ -93,6 +123,7 @@ def derive_needs(
             endpoint_types=(GATEWAY, INTERFACE) if svc == "s3" else (INTERFACE,),
             reasons=tuple(reasons),
             region=target,
+            region_unknown=tuple(builder.unknown.get((svc, target), ())),
         )
         for (svc, target), reasons in builder.reasons.items()
     ]

@@ -13,8 +13,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.inventory.ecs import Cluster, Service, Task, TaskDefinition
-from scanner.inventory.gaps import Gaps
+from scanner.inventory.gaps import Gaps, MissingData
 from scanner.inventory.iam import (
+    BucketEncryption,
+    BucketLocation,
     BucketPolicy,
     KmsKey,
     ManagedPolicy,
@@ -184,6 +186,10 @@ class AccountInventory(_Root):
     repository_policies: list[RepositoryPolicy] = Field(default_factory=list)
     # The buckets environment files come from: owned by the account or not, and their policies.
     bucket_policies: list[BucketPolicy] = Field(default_factory=list)
+    # Their regions (a bucket of another region cannot be reached through the VPC's S3 endpoint).
+    bucket_locations: list[BucketLocation] = Field(default_factory=list)
+    # Their default encryption (a customer managed KMS key needs kms:Decrypt too).
+    bucket_encryptions: list[BucketEncryption] = Field(default_factory=list)
     # ECR pull-through cache rules, and the regions whose rules were read (all of them, when none failed).
     pull_through_cache_rules: list[PullThroughCacheRule] = Field(default_factory=list)
     pull_through_cache_regions: list[str] = Field(default_factory=list)
@@ -225,6 +231,28 @@ class AccountInventory(_Root):
     @cached_property
     def bucket_policy_by_arn(self) -> dict[str, BucketPolicy]:
         return {p.bucket_arn: p for p in self.bucket_policies}
+
+    @cached_property
+    def bucket_region_by_arn(self) -> dict[str, str]:
+        return {b.bucket_arn: b.region for b in self.bucket_locations}
+
+    @cached_property
+    def bucket_encryption_by_arn(self) -> dict[str, BucketEncryption]:
+        return {b.bucket_arn: b for b in self.bucket_encryptions}
+
+    def bucket_region(self, bucket_arn: str) -> str | None:
+        """The region of `bucket_arn`; MissingData when GetBucketLocation (any region: S3 is global)
+        failed for it; None when it was not collected (an inventory written before bucket regions were)."""
+        region = self.bucket_region_by_arn.get(bucket_arn)
+        if region is not None:
+            return region
+        failed = next(
+            (e for e in self.errors if e.action == "s3:GetBucketLocation" and e.resource_id in (bucket_arn, None)),
+            None,
+        )
+        if failed is not None:
+            raise MissingData(f"the region of bucket {bucket_arn} could not be read: {failed.describe()}")
+        return None
 
     @cached_property
     def repository_policy_by_arn(self) -> dict[str, RepositoryPolicy]:

@@ -395,7 +395,13 @@ def _complete(workload: Workload, baseline: tuple[str, ...]) -> Workload:
         workload.definition_unknown = why
         return workload
     workload.execution_role = task_definition.execution_role_arn
-    workload.needs = derive_needs(task_definition, workload.region, baseline, workload.exec_enabled)
+    workload.needs = derive_needs(
+        task_definition,
+        workload.region,
+        baseline,
+        workload.exec_enabled,
+        workload.account_inventory.bucket_region,
+    )
     workload.images = [
         ContainerImage(c.name, parse_image(c.image, workload.region)) for c in task_definition.container_definitions
     ]

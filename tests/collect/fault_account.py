@@ -12,7 +12,10 @@ Built with plain boto3 calls on top of `tests.awsfixtures` (never CloudFormation
   SCPs prove: reading them partly, e.g. ListParents stopping at an empty first page, turns it PASS), and
   one whose secret the root's RCP denies to every principal (VPCE007 FAIL that only the RCPs prove).
   Three more VPCE007 FAILs read the execution role's other dependencies: an environment file in a bucket
-  of the account (ListBuckets, GetBucketPolicy) that the role may not s3:GetObject; an image under a
+  of the account (ListBuckets, GetBucketPolicy, GetBucketLocation: a bucket of this region, so the S3
+  gateway endpoint serves it; GetBucketEncryption: SSE-S3, no key to decrypt with) that the role may not
+  s3:GetObject; one more in a bucket encrypted by default under a customer managed key (GetBucketEncryption,
+  then DescribeKey on its alias) that the role may not kms:Decrypt; an image under a
   pull-through cache rule (DescribePullThroughCacheRules) that the role may pull but not import from
   upstream; and an own repository whose policy denies the pull that the role allows (GetRepositoryPolicy).
 - `fault-broken`: no logs endpoint (VPCE001), ecr.dkr without private DNS (VPCE002), the ecr.api
@@ -41,6 +44,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+from xml.sax.saxutils import escape
 
 import boto3
 import botocore.session
@@ -117,6 +121,7 @@ def build_fault_account() -> FaultAccount:
     single_az = fixture["fault-single-az"]
     _s3_cidrs_but_the_last(clients, single_az, fixture.shared.s3_prefix_list_id)
     _environment_file_service(clients, fixture, compliant)
+    _encrypted_environment_file_service(clients, fixture, compliant)
     _pull_through_cache_service(clients, fixture, compliant)
     _repository_policy_denied_service(clients, fixture, compliant)
     denied_secret = _scp_denied_service(clients, fixture, compliant)
@@ -418,6 +423,53 @@ def _environment_file_service(clients: _Clients, fixture: AccountFixture, vpc: S
     _service(clients, fixture, vpc, "fault-env-file", definition)
 
 
+ENCRYPTED_ENVIRONMENT_BUCKET = "fault-environment-files-kms"
+
+
+def _encrypted_environment_file_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
+    """VPCE007 FAIL that only the bucket's default encryption proves (GetBucketEncryption, then DescribeKey
+    on the alias it names, in the bucket's region from GetBucketLocation): the role may read the file and
+    locate its bucket, but not kms:Decrypt with the customer managed key the bucket encrypts under."""
+    shared = fixture.shared
+    key_arn = clients.kms.create_key(Description="fault matrix environment files")["KeyMetadata"]["Arn"]
+    clients.kms.create_alias(AliasName="alias/fault-environment-files", TargetKeyId=key_arn)
+    clients.s3.create_bucket(Bucket=ENCRYPTED_ENVIRONMENT_BUCKET)
+    clients.s3.put_bucket_encryption(
+        Bucket=ENCRYPTED_ENVIRONMENT_BUCKET,
+        ServerSideEncryptionConfiguration={
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {
+                        "SSEAlgorithm": "aws:kms",
+                        "KMSMasterKeyID": "alias/fault-environment-files",
+                    }
+                }
+            ]
+        },
+    )
+    clients.s3.put_object(Bucket=ENCRYPTED_ENVIRONMENT_BUCKET, Key="app.env", Body=b"MODE=fault\n")
+    bucket_arn = f"arn:aws:s3:::{ENCRYPTED_ENVIRONMENT_BUCKET}"
+    role_arn = _role_for(
+        clients,
+        fixture,
+        "fault-env-file-kms-role",
+        [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{bucket_arn}/*"},
+            {"Effect": "Allow", "Action": "s3:GetBucketLocation", "Resource": bucket_arn},
+        ],
+    )
+    definition = register_task_definition(
+        clients.ecs,
+        shared,
+        "fault-env-file-kms",
+        role_arn,
+        f"{shared.repository_uri}:1",
+        [],
+        environment_files=[f"{bucket_arn}/app.env"],
+    )
+    _service(clients, fixture, vpc, "fault-env-file-kms", definition)
+
+
 def _pull_through_cache_service(clients: _Clients, fixture: AccountFixture, vpc: ScenarioFixture) -> None:
     """VPCE007 FAIL read through DescribePullThroughCacheRules: the image is in an own repository under a
     pull-through cache rule (not created yet: GetRepositoryPolicy answers RepositoryNotFoundException), and
@@ -577,23 +629,29 @@ class Fault:
 class _RawBody:
     """Just enough of urllib3's response for botocore's AWSResponse."""
 
+    def __init__(self, content: bytes = b"") -> None:
+        self.content = content
+
     def stream(self, **_: object) -> Iterator[bytes]:
-        yield b""
+        yield self.content
 
 
-def _response(status: int) -> AWSResponse:
-    return AWSResponse("https://fault-matrix.invalid", status, HTTPHeaders(), _RawBody())
+def _response(status: int, content: bytes = b"") -> AWSResponse:
+    return AWSResponse("https://fault-matrix.invalid", status, HTTPHeaders(), _RawBody(content))
 
 
 def _error(code: str, status: int, message: str) -> tuple[AWSResponse, dict[str, Any]]:
-    return _response(status), {
+    # The body is the XML error document AWS sends: botocore's own after-call handler for
+    # s3:GetBucketLocation parses the raw body even of an error answer.
+    body = f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>".encode()
+    return _response(status, body), {
         "Error": {"Code": code, "Message": message},
         "ResponseMetadata": {"HTTPStatusCode": status},
     }
 
 
 # The API operations whose IAM action has another name (Service Authorization Reference).
-IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets"}
+IAM_ACTIONS = {"s3:ListBuckets": "s3:ListAllMyBuckets", "s3:GetBucketEncryption": "s3:GetEncryptionConfiguration"}
 API_OPERATIONS = {action: api for api, action in IAM_ACTIONS.items()}
 
 
@@ -630,7 +688,9 @@ class AwsLayer:
     Injected errors never name the operation: naming it is the scanner's job.
     """
 
-    recorded: dict[tuple[str, ...], tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    # The answer to each request: status, parsed answer and raw body (botocore's after-call handler for
+    # s3:GetBucketLocation reads the body, not the parsed answer).
+    recorded: dict[tuple[str, ...], tuple[int, dict[str, Any], bytes]] = field(default_factory=dict)
     replaying: bool = False
     fault: Fault | None = None
     called: set[str] = field(default_factory=set)
@@ -660,7 +720,14 @@ class AwsLayer:
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
         action = action_of(model)
         self.called.add(action)
-        key = (action, str(params.get("url_path")), repr(params.get("query_string")), repr(params.get("body")))
+        # The URL names the bucket of an S3 request (virtual-hosted style); its path alone does not.
+        key = (
+            action,
+            str(params.get("url_path")),
+            repr(params.get("query_string")),
+            repr(params.get("body")),
+            str(params.get("url")),
+        )
         context["fault_matrix_key"] = key
         fault = self.fault
         if fault is not None and fault.action == action:
@@ -682,8 +749,8 @@ class AwsLayer:
                 self.second_pages_requested += 1
                 return _error(*SERVER_ERROR, "We encountered an internal error. Please try again.")
         if self.replaying and key in self.recorded:
-            status, parsed = self.recorded[key]
-            return _response(status), copy.deepcopy(parsed)
+            status, parsed, body = self.recorded[key]
+            return _response(status, body), copy.deepcopy(parsed)
         return None
 
     def _after_call(
@@ -699,7 +766,7 @@ class AwsLayer:
             return
         action = key[0]
         if not self.replaying and key not in self.recorded:
-            self.recorded[key] = (http_response.status_code, copy.deepcopy(parsed))
+            self.recorded[key] = (http_response.status_code, copy.deepcopy(parsed), http_response.content)
         if action == "organizations:DescribeOrganization" and "Organization" in parsed:
             parsed["Organization"]["MasterAccountId"] = DELEGATED_MANAGEMENT_ACCOUNT
         fault = self.fault

@@ -229,6 +229,75 @@ def test_denied_list_buckets_is_an_error_about_each_wanted_bucket() -> None:
     ]
 
 
+def test_bucket_regions_read_legacy_location_constraints_and_record_a_failure_on_the_bucket() -> None:
+    """None or "" is us-east-1 and "EU" is eu-west-1 (GetBucketLocation); each bucket is read once, any
+    owner's, and a failure leaves only that bucket's region unknown."""
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    with Stubber(c) as stub:
+        stub.add_response("get_bucket_location", {}, {"Bucket": "virginia"})
+        stub.add_response("get_bucket_location", {"LocationConstraint": "EU"}, {"Bucket": "legacy"})
+        stub.add_response("get_bucket_location", {"LocationConstraint": "ap-south-1"}, {"Bucket": "mumbai"})
+        stub.add_client_error("get_bucket_location", "AccessDenied", http_status_code=403)
+        found = s3.collect_bucket_locations(ctx, c, "aws", ["virginia", "legacy", "mumbai", "virginia", "locked"])
+        stub.assert_no_pending_responses()
+    assert [(b.bucket_arn, b.region) for b in found] == [
+        ("arn:aws:s3:::virginia", "us-east-1"),
+        ("arn:aws:s3:::legacy", "eu-west-1"),
+        ("arn:aws:s3:::mumbai", "ap-south-1"),
+    ]
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("s3:GetBucketLocation", "AccessDenied", "arn:aws:s3:::locked")
+    ]
+
+
+def test_bucket_default_encryption_names_its_key_and_a_bucket_without_one_is_data() -> None:
+    ctx = CallContext(ACCOUNT, REGION)
+    c = client("s3")
+    kms_default = {
+        "ServerSideEncryptionConfiguration": {
+            "Rules": [
+                {
+                    "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/config"},
+                    "BucketKeyEnabled": True,
+                }
+            ]
+        }
+    }
+    sse_s3 = {
+        "ServerSideEncryptionConfiguration": {
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+        }
+    }
+    with Stubber(c) as stub:
+        stub.add_response("get_bucket_encryption", kms_default, {"Bucket": "config"})
+        stub.add_response("get_bucket_encryption", sse_s3, {"Bucket": "plain"})
+        stub.add_client_error(
+            "get_bucket_encryption", "ServerSideEncryptionConfigurationNotFoundError", http_status_code=404
+        )
+        stub.add_client_error("get_bucket_encryption", "AccessDenied", http_status_code=403)
+        found = s3.collect_bucket_encryptions(ctx, c, "aws", ["config", "plain", "old", "locked"])
+        stub.assert_no_pending_responses()
+    assert [(b.bucket_arn, b.sse_algorithm, b.kms_key_id, b.bucket_key_enabled, b.uses_kms) for b in found] == [
+        ("arn:aws:s3:::config", "aws:kms", "alias/config", True, True),
+        ("arn:aws:s3:::plain", "AES256", None, False, False),
+        ("arn:aws:s3:::old", None, None, False, False),
+    ]
+    # Recorded under the IAM action that authorizes GetBucketEncryption: the ERROR says what to grant.
+    assert [(e.action, e.error_code, e.resource_id) for e in ctx.errors] == [
+        ("s3:GetEncryptionConfiguration", "AccessDenied", "arn:aws:s3:::locked")
+    ]
+
+
+def test_an_empty_location_constraint_is_us_east_1() -> None:
+    assert [s3.bucket_region(c) for c in (None, "", "EU", "eu-central-1")] == [
+        "us-east-1",
+        "us-east-1",
+        "eu-west-1",
+        "eu-central-1",
+    ]
+
+
 def test_dependencies_want_the_policies_of_own_account_repositories() -> None:
     from scanner.collect.dependencies import wanted
     from tests.builders import Scenario, container

@@ -140,6 +140,13 @@ READS: dict[str, tuple[frozenset[str], str]] = {
     # s3:GetBucketLocation, DESIGN.md "what a task definition asks of the execution role").
     "s3:ListAllMyBuckets": (frozenset({"VPCE007"}), "environment_files"),
     "s3:GetBucketPolicy": (frozenset({"VPCE007"}), "environment_files"),
+    # The bucket's region: a gateway endpoint serves only its own region's buckets, so whether the VPC's S3
+    # endpoint carries the file (VPCE001) is unknown for the workloads reading files from that bucket.
+    # And where a bucket's default key, named by alias or key id, is to be described (VPCE007).
+    "s3:GetBucketLocation": (frozenset({"VPCE001", "VPCE007"}), "environment_files"),
+    # The bucket's default encryption (GetBucketEncryption): under a customer managed key, the role also
+    # needs kms:Decrypt, so VPCE007 cannot pass those workloads without it.
+    "s3:GetEncryptionConfiguration": (frozenset({"VPCE007"}), "environment_files"),
     # The SCP path (and the RCPs, read along the same path with the RESOURCE_CONTROL_POLICY filter): every
     # call of the execution role is under the SCPs, every call on the account's resources in an RCP
     # service (secretsmanager, kms, s3, sts...) under the RCPs.
@@ -362,6 +369,20 @@ def test_clean_scan_reads_everything_and_fails_every_rule(matrix: Matrix) -> Non
     failing = {r.rule_id for r in matrix.clean.values() if r.status is Status.FAIL}
     assert failing == RULES
     assert not [r for r in matrix.clean.values() if r.status is Status.ERROR]
+
+
+def test_clean_scan_reads_the_environment_file_bucket_key(matrix: Matrix) -> None:
+    """The bucket's default encryption names a key by alias: it is described in the bucket's region and the
+    role, which may read the file but not decrypt it, FAILs on kms:Decrypt only."""
+    [result] = [
+        r
+        for r in matrix.clean.values()
+        if r.rule_id == "VPCE007" and (r.workload or "").endswith("/fault-env-file-kms")
+    ]
+    assert result.status is Status.FAIL
+    assert "kms:Decrypt on arn:aws:kms:us-east-1:" in result.message
+    assert "default encryption of bucket arn:aws:s3:::fault-environment-files-kms" in result.message
+    assert "s3:GetObject" not in result.message
 
 
 def declared_actions() -> set[str]:

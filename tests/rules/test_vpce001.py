@@ -431,3 +431,58 @@ def test_calls_to_another_region_fail_once_and_cannot_be_fixed_with_an_endpoint(
         assert not any(c.startswith("aws ec2 create-vpc-endpoint") for c in result.remediation)
     # The same services in the workload's region are still needed only if something calls them there.
     assert not any(r.evidence.get("service_name") == "com.amazonaws.eu-west-1.logs" for r in results.values())
+
+
+ENV_FILE = "arn:aws:s3:::team-config/prod/app.env"
+ENV_BUCKET = "arn:aws:s3:::team-config"
+
+
+def _environment_file_scenario(*, bucket_region: str | None, unreadable: bool = False) -> Scenario:
+    app = container()
+    app["environmentFiles"] = [{"value": ENV_FILE, "type": "s3"}]
+    s = Scenario.compliant(containers=[app])
+    if unreadable:
+        s.error("s3", "GetBucketLocation", resource_id=ENV_BUCKET)
+    elif bucket_region is not None:
+        s.add_account("bucket_locations", {"bucket_arn": ENV_BUCKET, "region": bucket_region})
+    return s
+
+
+def test_environment_file_in_a_bucket_of_another_region_fails_like_other_cross_region_calls() -> None:
+    """A gateway endpoint serves only its own region's buckets: the file cannot be read through this VPC."""
+    results = by_key(run("VPCE001", _environment_file_scenario(bucket_region="us-east-1")))
+    [other] = [r for r in results.values() if r.evidence.get("service_name") == "com.amazonaws.us-east-1.s3"]
+    assert other.status is FAIL
+    assert "calls com.amazonaws.us-east-1.s3 in us-east-1" in other.message
+    assert f"reads environment file {ENV_FILE}" in other.message
+    assert not any(c.startswith("aws ec2 create-vpc-endpoint") for c in other.remediation)
+    # The images still come from this region's ECR through its S3 endpoint, which is present.
+    [home] = [r for r in results.values() if r.evidence.get("service_name") == f"com.amazonaws.{REGION}.s3"]
+    assert home.status is PASS
+    assert ENV_FILE not in home.message
+
+
+def test_environment_file_in_a_bucket_of_the_workload_region_passes() -> None:
+    results = by_key(run("VPCE001", _environment_file_scenario(bucket_region=REGION)))
+    s3 = [r for r in results.values() if str(r.evidence.get("service_name", "")).endswith(".s3")]
+    assert [r.status for r in s3] == [PASS]
+
+
+def test_unreadable_bucket_region_is_an_error_for_the_s3_need_only() -> None:
+    """The bucket may be in another region: a present S3 endpoint proves nothing for the file."""
+    results = by_key(run("VPCE001", _environment_file_scenario(bucket_region=None, unreadable=True)))
+    errors = [r for r in results.values() if r.status is ERROR]
+    assert len(errors) == 1
+    assert "s3:GetBucketLocation" in errors[0].message
+    assert "grant s3:GetBucketLocation" in errors[0].message
+    assert f"the region of bucket {ENV_BUCKET}" in errors[0].message
+    assert all(r.status is PASS for r in results.values() if r not in errors)
+
+
+def test_unreadable_bucket_region_keeps_a_missing_s3_endpoint_a_fail() -> None:
+    """The ECR pulls need this region's S3 endpoint whatever the bucket's region: its absence stays FAIL."""
+    scenario = _environment_file_scenario(bucket_region=None, unreadable=True)
+    scenario.data["vpc_endpoints"] = [e for e in scenario.data["vpc_endpoints"] if not e["ServiceName"].endswith(".s3")]
+    results = by_key(run("VPCE001", scenario))
+    [s3] = [r for r in results.values() if str(r.evidence.get("service_name", "")).endswith(".s3")]
+    assert s3.status is FAIL

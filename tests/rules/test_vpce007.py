@@ -318,6 +318,39 @@ def environment_file(
     return s
 
 
+def encrypted_environment_file(
+    key_policy: Json,
+    inline: dict[str, Json],
+    *,
+    key_id: str = "alias/config",
+    encryption_unreadable: bool = False,
+) -> Scenario:
+    """An environment file in an own bucket whose default encryption is SSE-KMS under `key_id`."""
+    s = environment_file(inline)
+    if encryption_unreadable:
+        s.error("s3", "GetEncryptionConfiguration", resource_id=ENV_BUCKET)
+        return s
+    managed = key_id.startswith("alias/aws/")
+    s.add_account(
+        "bucket_encryptions",
+        {
+            "bucket_arn": ENV_BUCKET,
+            "sse_algorithm": "aws:kms",
+            "kms_key_id": key_id,
+            "kms_key_arn": None if managed else KEY_ARN,
+        },
+    )
+    if not managed:
+        s.kms_key(KEY_ID, policy=key_policy)
+    return s
+
+
+ENV_AND_KEY_GRANT = {
+    "env": document(
+        allow(["s3:GetObject", "s3:GetBucketLocation"], ["arn:aws:s3:::team-config*"]),
+        allow("kms:Decrypt", KEY_ARN),
+    )
+}
 CACHED_REPOSITORY = f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/docker-hub/library/nginx"
 
 
@@ -682,6 +715,34 @@ CASES = [
         lambda: environment_file(ENV_GRANT, unreadable=True),
         {"api": ERROR},
         message={"api": [f"the owner or bucket policy of {ENV_BUCKET} was not read (s3:ListAllMyBuckets"]},
+    ),
+    Case(
+        "environment file bucket encrypted by default under a customer managed key the role may not use",
+        lambda: encrypted_environment_file(ROOT_DELEGATION, ENV_GRANT),
+        {"api": FAIL},
+        message={"api": [f"not allowed kms:Decrypt on {KEY_ARN}", "default encryption of bucket"]},
+    ),
+    Case(
+        "environment file bucket under a customer managed key the role may use",
+        lambda: encrypted_environment_file(ROOT_DELEGATION, ENV_AND_KEY_GRANT),
+        {"api": PASS},
+    ),
+    Case(
+        "environment file bucket under a customer managed key whose policy does not admit the account",
+        lambda: encrypted_environment_file(OTHER_PRINCIPAL_KEY, ENV_AND_KEY_GRANT),
+        {"api": FAIL},
+        message={"api": [f"kms:Decrypt on {KEY_ARN}"]},
+    ),
+    Case(
+        "environment file bucket under the AWS managed aws/s3 key: no kms:Decrypt to grant",
+        lambda: encrypted_environment_file(ROOT_DELEGATION, ENV_GRANT, key_id="alias/aws/s3"),
+        {"api": PASS},
+    ),
+    Case(
+        "environment file bucket whose default encryption could not be read",
+        lambda: encrypted_environment_file(ROOT_DELEGATION, ENV_GRANT, encryption_unreadable=True),
+        {"api": ERROR},
+        message={"api": [f"default encryption of {ENV_BUCKET} was not read (s3:GetEncryptionConfiguration"]},
     ),
     Case(
         "pull-through cache repository: the role must be allowed to import from upstream",

@@ -33,6 +33,11 @@ def check_endpoint_present(spec: EndpointPresentCheck, subject: object, ctx: Che
         raise IncompleteData(f"the VPC of {workload.name} is unknown (subnets not in inventory)")
     if need.region and need.region != workload.region:
         return Outcome.failed([Problem("other_region", {"need_region": need.region})], service_name=need.service_name)
+    # Calls whose region is in doubt (an environment file's bucket of unread region): a present endpoint
+    # serves them only if they stay in this region, and a missing one is proven only by the other calls.
+    in_doubt = "; ".join(need.region_unknown)
+    if in_doubt and len(need.region_unknown) == len(need.reasons):
+        raise IncompleteData(in_doubt)
     evidence = {
         "vpc_id": workload.vpc_id,
         "service_name": need.service_name,
@@ -49,6 +54,8 @@ def check_endpoint_present(spec: EndpointPresentCheck, subject: object, ctx: Che
     }
     endpoint = subject.endpoint
     if endpoint is not None and endpoint.state in spec.states:
+        if in_doubt:
+            raise IncompleteData(in_doubt)
         return Outcome.passed(endpoint_id=endpoint.vpc_endpoint_id, **evidence)
     # Short of a usable endpoint, the listing decides: a better one may be on a page never read.
     workload.gaps.require_listing("ec2:DescribeVpcEndpoints", f"the {need.service_name} endpoint of {workload.vpc_id}")
