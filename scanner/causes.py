@@ -65,6 +65,9 @@ SERVER_ERROR_CODES = frozenset(
         "GatewayTimeout",
     }
 )
+# A resource listed a moment earlier and gone when described (deleted or replaced while the scan ran):
+# ECS answers these for a cluster or service between ListClusters/ListServices and the describe calls.
+CHANGED_CODES = frozenset({"ClusterNotFoundException", "ServiceNotFoundException", "ServiceNotActiveException"})
 # The code of a call refused because the scan's --timeout had passed (scanner.collect.deadline).
 DEADLINE_CODE = "DeadlineExceeded"
 # A ClientError without a code is recorded by its HTTP status: `HTTP503`.
@@ -80,6 +83,7 @@ class Cause(StrEnum):
     SERVER = "server"
     NETWORK = "network"
     DEADLINE = "deadline"
+    CHANGED = "changed"
     INVALID_RESPONSE = "invalid_response"
     OUT_OF_SCOPE = "out_of_scope"
     OTHER = "other"
@@ -90,7 +94,7 @@ class Cause(StrEnum):
         return self in _TRANSIENT
 
 
-_TRANSIENT = frozenset({Cause.THROTTLED, Cause.SERVER, Cause.NETWORK, Cause.DEADLINE})
+_TRANSIENT = frozenset({Cause.THROTTLED, Cause.SERVER, Cause.NETWORK, Cause.DEADLINE, Cause.CHANGED})
 
 
 @cache
@@ -113,9 +117,10 @@ def _botocore_lists() -> tuple[frozenset[str], frozenset[str], tuple[type[Except
 
 
 def _is_server_status(code: str) -> bool:
-    """`HTTP503`: a ClientError without a code, recorded by its 5xx status."""
+    """`HTTP503`, or botocore's bare `503` for a 5xx answer whose body is no AWS error (a proxy's or a load
+    balancer's HTML page): a server error either way."""
     status = code.removeprefix(HTTP_CODE_PREFIX)
-    return status != code and status.isdigit() and status.startswith("5")
+    return len(status) == 3 and status.isdigit() and status.startswith("5")
 
 
 def _is_network_exception(code: str) -> bool:
@@ -142,6 +147,8 @@ def cause_of(code: str) -> Cause:
         return Cause.SERVER
     if code in transient or _is_network_exception(code):
         return Cause.NETWORK
+    if code in CHANGED_CODES:
+        return Cause.CHANGED
     if code == INVALID_RESPONSE:
         return Cause.INVALID_RESPONSE
     if code in OUT_OF_SCOPE_CODES:
@@ -169,6 +176,8 @@ def advice(code: str, action: str) -> str:
             return "network failure or timeout reaching AWS (transient); check connectivity and retry the scan"
         case Cause.DEADLINE:
             return "not called: the scan's --timeout had passed (transient); retry with a longer --timeout"
+        case Cause.CHANGED:
+            return "it was deleted or replaced while the scan ran (transient); retry the scan"
         case Cause.INVALID_RESPONSE:
             return "AWS answered with data vpce-scan does not understand, so the item was skipped"
         case Cause.OUT_OF_SCOPE:

@@ -7,7 +7,7 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from scanner import __version__
 from scanner.errors import (
@@ -36,6 +36,26 @@ def _csv(values: list[str] | None) -> tuple[str, ...]:
     return tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line (argparse prints its whole usage first): the flag, what is
+    wrong, where to look. Subcommand parsers are of this class too (argparse makes them of the parent's)."""
+
+    def error(self, message: str) -> NoReturn:
+        from scanner.report.escape import terminal
+
+        self.exit(EXIT_USAGE, f"vpce-scan: error: {terminal(message)} (see {self.prog} --help)\n")
+
+
+def _gigabytes(value: str) -> float:
+    try:
+        amount = float(value)
+    except ValueError:
+        amount = float("nan")
+    if not 0 <= amount < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of gigabytes (0 or more)")
+    return amount
+
+
 def _seconds(value: str) -> float:
     try:
         seconds = float(value)
@@ -50,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     from scanner.config import DEFAULT_TIMEOUT
     from scanner.report import FORMATS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vpce-scan",
         description="Check ECS Fargate workloads in private subnets against their VPC endpoints.",
         epilog="Exit codes: 0 no FAIL at or above --fail-on; 1 such FAILs; 2 usage, rule or config error; "
@@ -104,7 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--nat-gb-per-month",
-            type=float,
+            type=_gigabytes,
             metavar="GB",
             help="HTML cost panel: traffic assumed through NAT or the endpoints per VPC and month (default 100)",
         )

@@ -37,8 +37,9 @@ def _visible(match: re.Match[str]) -> str:
 
 def terminal(text: str) -> str:
     """Control and format characters (ANSI escapes, carriage returns, bidi controls) shown as visible
-    escapes; newlines and tabs become spaces, so one value stays on one line."""
-    return _CONTROL.sub(_visible, text.replace("\n", " ").replace("\t", " "))
+    escapes. Newlines and tabs too: one value stays on one line, and a name with a newline in it reads
+    `\x0a` rather than as another name (`svc\nprod` shown as `svc prod` would name a different service)."""
+    return _CONTROL.sub(_visible, text)
 
 
 def markdown(text: str) -> str:

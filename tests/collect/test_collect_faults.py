@@ -228,6 +228,10 @@ def _record(code: str, message: str = "") -> CollectionErrorRecord:
         ("InternalError", Cause.SERVER, "retry the scan"),
         ("ServiceUnavailable", Cause.SERVER, "retry the scan"),
         ("HTTP502", Cause.SERVER, "retry the scan"),
+        # botocore's code for a 5xx whose body is no AWS error (a proxy's or load balancer's HTML page)
+        ("503", Cause.SERVER, "retry the scan"),
+        ("500", Cause.SERVER, "retry the scan"),
+        ("ClusterNotFoundException", Cause.CHANGED, "deleted or replaced while the scan ran"),
         ("ReadTimeoutError", Cause.NETWORK, "retry the scan"),
         ("ConnectTimeoutError", Cause.NETWORK, "retry the scan"),
         ("EndpointConnectionError", Cause.NETWORK, "retry the scan"),
@@ -252,7 +256,7 @@ def test_each_error_says_why_and_what_to_do(code: str, cause: Cause, says: str) 
     assert described.startswith(f"{REGION} ec2:DescribeVpcAttribute on vpc-1: {code}")
     assert says in described
     assert ("grant" in described) == (cause is Cause.PERMISSION)
-    assert cause.transient == (cause in {Cause.THROTTLED, Cause.SERVER, Cause.NETWORK, Cause.DEADLINE})
+    assert cause.transient == (cause in {Cause.THROTTLED, Cause.SERVER, Cause.NETWORK, Cause.DEADLINE, Cause.CHANGED})
 
 
 def test_an_unclassified_message_is_shown_on_one_line_and_bounded() -> None:

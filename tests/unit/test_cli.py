@@ -339,6 +339,18 @@ BAD_INPUTS = {
     "output-of-a-report-missing-directory": BadInput(
         {}, ("report", "--from", "{d}/none.json", "--output", "{d}/no/r.txt"), "--output {d}/no/r.txt: directory"
     ),
+    # argparse's own errors: one line too, not its whole usage first
+    "timeout-zero": BadInput({}, ("--demo", "--timeout", "0"), "argument --timeout: '0' is not a positive number"),
+    "timeout-text": BadInput({}, ("--demo", "--timeout", "abc"), "argument --timeout: 'abc' is not a positive"),
+    "fail-on-unknown": BadInput({}, ("--demo", "--fail-on", "bogus"), "argument --fail-on: invalid Severity value"),
+    "format-unknown": BadInput({}, ("--demo", "--format", "pdf"), "argument --format: invalid choice: 'pdf'"),
+    "nat-gb-negative": BadInput(
+        {}, ("--demo", "--nat-gb-per-month", "-5"), "argument --nat-gb-per-month: '-5' is not a number of gigabytes"
+    ),
+    "demo-and-inventory": BadInput(
+        {}, ("--demo", "--inventory", "{d}/inv.json"), "argument --inventory: not allowed with argument --demo"
+    ),
+    "rules-unknown-subcommand": BadInput({}, ("rules", "frobnicate"), "invalid choice: 'frobnicate'"),
     "collect-output-missing-directory": BadInput(
         {}, ("collect", "--region", "eu-west-1", "-o", "{d}/no/inv.json"), "--output {d}/no/inv.json: directory"
     ),

@@ -57,7 +57,12 @@ def test_named_controls_are_shown_as_visible_escapes(char: str, shown: str) -> N
 def test_printable_text_is_unchanged() -> None:
     text = "orders-api (prod) é 日本 🙂 arn:aws:ecs:eu-west-1:111122223333:service/c/s"
     assert terminal(text) == text
-    assert terminal("one\ntwo\tthree") == "one two three"
+
+
+def test_a_newline_in_a_name_is_shown_not_turned_into_another_name() -> None:
+    """`svc\nFAKE PASS` shown as `svc FAKE PASS` would name a service that does not exist (and read like a
+    verdict); shown escaped it stays one visible value."""
+    assert terminal("svc\nFAKE PASS\tx") == "svc\\x0aFAKE PASS\\x09x"
 
 
 INVISIBLE_SAMPLE = "a\x7f\x9b\u061c\u200e\u202e\u2066\u2028\ufeff\U000e0041b"
