@@ -175,7 +175,7 @@ def advice(code: str, action: str) -> str:
         case Cause.NETWORK:
             return "network failure or timeout reaching AWS (transient); check connectivity and retry the scan"
         case Cause.DEADLINE:
-            return "not called: the scan's --timeout had passed (transient); retry with a longer --timeout"
+            return "stopped by the scan's --timeout (transient); retry with a longer --timeout"
         case Cause.CHANGED:
             return "it was deleted or replaced while the scan ran (transient); retry the scan"
         case Cause.INVALID_RESPONSE:

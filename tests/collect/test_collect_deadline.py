@@ -117,8 +117,8 @@ def test_a_passed_deadline_makes_no_call_and_records_every_one_not_made() -> Non
     assert [e.operation for e in ctx.errors] == [*NETWORK_OPERATIONS, "ListClusters"]
     assert {e.error_code for e in ctx.errors} == {"DeadlineExceeded"}
     assert ctx.errors[0].describe() == (
-        f"{REGION} ec2:DescribeVpcs: DeadlineExceeded; not called: the scan's --timeout had passed "
-        "(transient); retry with a longer --timeout"
+        f"{REGION} ec2:DescribeVpcs: DeadlineExceeded; stopped by the scan's --timeout (transient); "
+        "retry with a longer --timeout"
     )
 
 
