@@ -12,7 +12,7 @@ and skipped. What each code means for the user (grant, retry...) is `scanner.cau
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -68,6 +68,13 @@ def error_message(exc: Exception) -> str:
     return str(exc)
 
 
+@dataclass(frozen=True)
+class Absent:
+    """A call refused because what it asks about does not exist (its error code says which): data."""
+
+    code: str
+
+
 @dataclass
 class CallContext:
     """Where the calls of one collector go (account, region) and where their failures are kept.
@@ -106,6 +113,26 @@ class CallContext:
         try:
             return request()
         except (ClientError, BotoCoreError) as exc:
+            self.record_exception(service, operation, exc, resource_id)
+            return None
+
+    def call_or_absent(
+        self,
+        service: str,
+        operation: str,
+        request: Callable[[], T],
+        resource_id: str,
+        absent: Collection[str],
+    ) -> T | Absent | None:
+        """One request about one resource whose refusal with a code in `absent` (NoSuchEntity,
+        ResourceNotFoundException, a policy that does not exist) is an answer, not a failure: `Absent`
+        with that code. Any other failure is recorded on `resource_id`: None."""
+        try:
+            return request()
+        except (ClientError, BotoCoreError) as exc:
+            code = error_code(exc)
+            if isinstance(exc, ClientError) and code in absent:
+                return Absent(code)
             self.record_exception(service, operation, exc, resource_id)
             return None
 

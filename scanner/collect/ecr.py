@@ -15,11 +15,10 @@ is recorded for the region and the rules of that region stay unknown).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from scanner.collect.calls import CallContext, counted, error_code
+from scanner.collect.calls import Absent, CallContext, counted
 from scanner.inventory.iam import PullThroughCacheRule, RepositoryPolicy
 
 # The ECR client is typed Any: types-boto3's `ecr` stubs are not among the project's test extras.
@@ -45,20 +44,13 @@ def collect_repository_policies(
     for arn in wanted:
         fields = arn.split(":", 5)
         registry, name = fields[4], fields[5].removeprefix("repository/")
-        try:
-            response = ecr.get_repository_policy(registryId=registry, repositoryName=name)
-        except ClientError as exc:
-            if error_code(exc) == NO_POLICY:
-                policies.append(RepositoryPolicy(repository_arn=arn, policy=None))
-            elif error_code(exc) == NO_REPOSITORY:
-                policies.append(RepositoryPolicy(repository_arn=arn, policy=None, exists=False))
-            else:
-                ctx.record_exception(SERVICE, "GetRepositoryPolicy", exc, arn)
-            continue
-        except BotoCoreError as exc:
-            ctx.record_exception(SERVICE, "GetRepositoryPolicy", exc, arn)
-            continue
-        policies.append(RepositoryPolicy(repository_arn=arn, policy=response.get("policyText")))
+        request = partial(ecr.get_repository_policy, registryId=registry, repositoryName=name)
+        response = ctx.call_or_absent(SERVICE, "GetRepositoryPolicy", request, arn, {NO_POLICY, NO_REPOSITORY})
+        if isinstance(response, Absent):
+            exists = response.code != NO_REPOSITORY
+            policies.append(RepositoryPolicy(repository_arn=arn, policy=None, exists=exists))
+        elif response is not None:
+            policies.append(RepositoryPolicy(repository_arn=arn, policy=response.get("policyText")))
     return policies
 
 

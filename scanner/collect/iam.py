@@ -19,10 +19,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from scanner.causes import INVALID_RESPONSE
-from scanner.collect.calls import CallContext, counted, error_code
+from scanner.collect.calls import Absent, CallContext, counted
 from scanner.inventory.iam import AttachedPolicy, InlinePolicy, ManagedPolicy, Role
 
 if TYPE_CHECKING:
@@ -83,16 +81,10 @@ def collect_roles(ctx: CallContext, iam: IAMClient, references: Iterable[str]) -
         return result
     ctx.stage(SERVICE, OPERATION, counted(by_name, "execution role"))
     for name, refs in by_name.items():
-        try:
-            response = iam.get_role(RoleName=name)
-        except ClientError as exc:
-            if error_code(exc) == "NoSuchEntity":
-                result.missing += refs
-            else:
-                ctx.record_exception(SERVICE, OPERATION, exc, name)
-            continue
-        except BotoCoreError as exc:
-            ctx.record_exception(SERVICE, OPERATION, exc, name)
+        response = ctx.call_or_absent(SERVICE, OPERATION, partial(iam.get_role, RoleName=name), name, {"NoSuchEntity"})
+        if isinstance(response, Absent):
+            result.missing += refs
+        if not isinstance(response, dict):
             continue
         role = response.get("Role")
         if not isinstance(role, dict):

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from scanner.collect.calls import CallContext, counted, error_code
+from scanner.collect.calls import Absent, CallContext, counted
 from scanner.inventory.iam import BucketEncryption, BucketLocation, BucketPolicy
 
 # The S3 client is typed Any: types-boto3's `s3` stubs are not among the project's test extras.
@@ -65,18 +65,12 @@ def collect_bucket_policies(
         ctx.stage(SERVICE, "GetBucketPolicy", counted(own, "bucket"))
     for name in own:
         arn = bucket_arn(partition, name)
-        try:
-            response = s3.get_bucket_policy(Bucket=name, ExpectedBucketOwner=ctx.account)
-        except ClientError as exc:
-            if error_code(exc) == NO_POLICY:
-                found.append(BucketPolicy(bucket_arn=arn, owned=True))
-            else:
-                ctx.record_exception(SERVICE, "GetBucketPolicy", exc, arn)
-            continue
-        except BotoCoreError as exc:
-            ctx.record_exception(SERVICE, "GetBucketPolicy", exc, arn)
-            continue
-        found.append(BucketPolicy(bucket_arn=arn, owned=True, policy=response.get("Policy")))
+        request = partial(s3.get_bucket_policy, Bucket=name, ExpectedBucketOwner=ctx.account)
+        response = ctx.call_or_absent(SERVICE, "GetBucketPolicy", request, arn, {NO_POLICY})
+        if isinstance(response, Absent):
+            found.append(BucketPolicy(bucket_arn=arn, owned=True))
+        elif response is not None:
+            found.append(BucketPolicy(bucket_arn=arn, owned=True, policy=response.get("Policy")))
     return found
 
 
@@ -114,16 +108,11 @@ def collect_bucket_encryptions(
     found: list[BucketEncryption] = []
     for name in wanted:
         arn = bucket_arn(partition, name)
-        try:
-            response = s3.get_bucket_encryption(Bucket=name)
-        except ClientError as exc:
-            if error_code(exc) == NO_ENCRYPTION:
-                found.append(BucketEncryption(bucket_arn=arn))
-            else:
-                ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
-            continue
-        except BotoCoreError as exc:
-            ctx.record_exception(SERVICE, "GetEncryptionConfiguration", exc, arn)
+        request = partial(s3.get_bucket_encryption, Bucket=name)
+        response = ctx.call_or_absent(SERVICE, "GetEncryptionConfiguration", request, arn, {NO_ENCRYPTION})
+        if isinstance(response, Absent):
+            found.append(BucketEncryption(bucket_arn=arn))
+        if not isinstance(response, dict):
             continue
         rules = response.get("ServerSideEncryptionConfiguration", {}).get("Rules", [])
         rule = next((r for r in rules if "ApplyServerSideEncryptionByDefault" in r), None)

@@ -14,9 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from scanner.collect.calls import CallContext, counted, error_code
+from scanner.collect.calls import Absent, CallContext, counted
 from scanner.inventory.iam import SecretMetadata
 
 if TYPE_CHECKING:
@@ -44,16 +42,11 @@ def collect_secrets(ctx: CallContext, client: SecretsManagerClient, secret_ids: 
     ctx.stage(SERVICE, "DescribeSecret", counted(secret_ids, "secret"))
     by_arn: dict[str, SecretMetadata] = {}
     for secret_id in dict.fromkeys(secret_ids):
-        try:
-            response = client.describe_secret(SecretId=secret_id)
-        except ClientError as exc:
-            if error_code(exc) == NOT_FOUND:
-                result.missing.append(secret_id)
-            else:
-                ctx.record_exception(SERVICE, "DescribeSecret", exc, secret_id)
-            continue
-        except BotoCoreError as exc:
-            ctx.record_exception(SERVICE, "DescribeSecret", exc, secret_id)
+        request = partial(client.describe_secret, SecretId=secret_id)
+        response = ctx.call_or_absent(SERVICE, "DescribeSecret", request, secret_id, {NOT_FOUND})
+        if isinstance(response, Absent):
+            result.missing.append(secret_id)
+        if not isinstance(response, dict):
             continue
         for secret in ctx.parse(SecretMetadata, [response], service=SERVICE, operation="DescribeSecret", id_key="ARN"):
             by_arn.setdefault(secret.arn, secret)
