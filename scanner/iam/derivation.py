@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from scanner.iam.account_policies import AccountPolicies
-from scanner.iam.plan import AWS_OWNED, ExecutionPlan
+from scanner.iam.account_policies import AccountPolicies, Unknown
+from scanner.iam.plan import AWS_OWNED, DerivedRequest, ExecutionPlan, ResourceKind
 from scanner.iam.policy_set import PolicySet, ResourcePolicy
 from scanner.iam.request import ContextValue, Request, RequestContext
 from scanner.inventory.network import VpcEndpoint
@@ -95,6 +95,30 @@ class DeriverBase:
             context = self._context(region, resource_account, endpoint if through else None, extra, extra_absent)
             self.contexts[key] = context
         return Request(action, resource, principal, self._principal_account(principal), context)
+
+    def _undecidable(
+        self,
+        action: str,
+        resource: str,
+        principal: str,
+        region: str,
+        *,
+        purpose: str,
+        kind: ResourceKind,
+        unknown: Unknown,
+        extra: dict[str, str] | None = None,
+    ) -> DerivedRequest:
+        """A call the role makes whose governing policies cannot be known (`unknown` says why, and the
+        result is ERROR): it carries no policies, and no endpoint, since it is never evaluated."""
+        return DerivedRequest(
+            request=self._request(action, resource, principal, region, None, extra=extra),
+            policies=None,
+            purpose=purpose,
+            kind=kind,
+            grant_resource=resource,
+            endpoint_service=None,
+            unknown=unknown,
+        )
 
     def _context(
         self,

@@ -329,13 +329,13 @@ class _Deriver(SecretRequests):
                 f"{repository} is filled from an upstream registry is unknown"
             )
             return [
-                DerivedRequest(
-                    request=self._request(PULL_THROUGH_ACTION, repository, principal, region, None),
-                    policies=None,
+                self._undecidable(
+                    PULL_THROUGH_ACTION,
+                    repository,
+                    principal,
+                    region,
                     purpose=purpose,
                     kind="repository",
-                    grant_resource=repository,
-                    endpoint_service=None,
                     unknown=unknown,
                 )
             ]
@@ -478,18 +478,14 @@ class _Deriver(SecretRequests):
             if not failures:
                 return []  # an inventory written before bucket encryption was read
             resource = f"arn:{self.partition}:kms:{region}:*:key/*"
+            unknown = Unknown(
+                f"the default encryption of {bucket_arn} was not read{error_detail(failures)}, so "
+                "whether the file needs kms:Decrypt on a customer managed key is unknown"
+            )
+            purpose = f"{purpose}, if its bucket encrypts it under a customer managed KMS key"
             return [
-                DerivedRequest(
-                    request=self._request(DECRYPT_ACTION, resource, principal, region, None),
-                    policies=None,
-                    purpose=f"{purpose}, if its bucket encrypts it under a customer managed KMS key",
-                    kind="key",
-                    grant_resource=resource,
-                    endpoint_service=None,
-                    unknown=Unknown(
-                        f"the default encryption of {bucket_arn} was not read{error_detail(failures)}, so "
-                        "whether the file needs kms:Decrypt on a customer managed key is unknown"
-                    ),
+                self._undecidable(
+                    DECRYPT_ACTION, resource, principal, region, purpose=purpose, kind="key", unknown=unknown
                 )
             ]
         key_id = encryption.kms_key_id
@@ -501,15 +497,11 @@ class _Deriver(SecretRequests):
                 account.bucket_region(bucket_arn)
             except MissingData as why:
                 resource = f"arn:{self.partition}:kms:*:{self.account}:{key_id}"
+                unknown = Unknown(f"{why}, so KMS key {key_id} could not be described there")
+                purpose = f"{purpose}, encrypted by its bucket's default under KMS key {key_id}"
                 return [
-                    DerivedRequest(
-                        request=self._request(DECRYPT_ACTION, resource, principal, region, None),
-                        policies=None,
-                        purpose=f"{purpose}, encrypted by its bucket's default under KMS key {key_id}",
-                        kind="key",
-                        grant_resource=resource,
-                        endpoint_service=None,
-                        unknown=Unknown(f"{why}, so KMS key {key_id} could not be described there"),
+                    self._undecidable(
+                        DECRYPT_ACTION, resource, principal, region, purpose=purpose, kind="key", unknown=unknown
                     )
                 ]
         # S3 asks KMS with the object ARN as encryption context, or the bucket ARN under an S3 Bucket Key.

@@ -226,14 +226,15 @@ class SecretRequests(DeriverBase):
             resource = key_arn or key_id
             if not resource.startswith("arn:"):
                 resource = f"arn:{self.partition}:kms:{region}:{self.account}:{resource}"
-            return DerivedRequest(
-                request=self._request(DECRYPT_ACTION, resource, principal, region, None, extra=extra),
-                policies=None,
+            return self._undecidable(
+                DECRYPT_ACTION,
+                resource,
+                principal,
+                region,
                 purpose=f"{purpose}, encrypted with KMS key {key_id}",
                 kind="key",
-                grant_resource=resource,
-                endpoint_service=None,
                 unknown=Unknown(f"KMS key {key_id} of {owner} was not described{detail}"),
+                extra=extra,
             )
         if not key.is_customer_managed:
             return None
