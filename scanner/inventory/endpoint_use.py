@@ -145,18 +145,8 @@ def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> li
         endpoint, workload = need.endpoint, need.workload
         if endpoint is None:
             continue
-        if need.unknown_endpoint is not None:
-            # The endpoint read may not be the one that serves (the one with private DNS may be on a lost
-            # page of the listing): whether this workload uses it at all is unknown.
-            reason = f"whether {workload.name} uses it is unknown: {need.unknown_endpoint}"
-            if reason not in undecided.get(endpoint.vpc_endpoint_id, []):
-                undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
-            places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
-            continue
-        if workload.tasks_unread is not None:
-            # A task family read in part uses the endpoint with more subnets and groups than seen: it is
-            # a consumer whose data is unknown, which leaves undecided only what reads the consumers.
-            reason = f"which subnets and groups of {workload.name} use it is unknown: {workload.tasks_unread}"
+        reason = _doubt(need)
+        if reason is not None:
             if reason not in undecided.get(endpoint.vpc_endpoint_id, []):
                 undecided.setdefault(endpoint.vpc_endpoint_id, []).append(reason)
             places.setdefault(endpoint.vpc_endpoint_id, (endpoint, workload))
@@ -182,6 +172,19 @@ def endpoints_in_use(needs: list[WorkloadNeed], workloads: list[Workload]) -> li
             endpoint, workload = places[endpoint_id]
             found.append(EndpointInUse(endpoint, (), workload.inventory, workload.account_inventory, tuple(reasons)))
     return found
+
+
+def _doubt(need: WorkloadNeed) -> str | None:
+    """Why the need's endpoint cannot count it as a known consumer, if it cannot."""
+    if need.unknown_endpoint is not None:
+        # The endpoint read may not be the one that serves (the one with private DNS may be on a lost page
+        # of the listing): whether this workload uses it at all is unknown.
+        return f"whether {need.workload.name} uses it is unknown: {need.unknown_endpoint}"
+    if need.workload.tasks_unread is not None:
+        # A task family read in part uses the endpoint with more subnets and groups than seen: it is a
+        # consumer whose data is unknown, which leaves undecided only what reads the consumers.
+        return f"which subnets and groups of {need.workload.name} use it is unknown: {need.workload.tasks_unread}"
+    return None
 
 
 def _maybe_used(workload: Workload) -> Iterator[tuple[VpcEndpoint, str]]:
