@@ -35,11 +35,17 @@ def client(service: str) -> Any:
 # ---- a partly read listing is incomplete -----------------------------------------------------------------
 
 
-def _prefix_list_answer(stub: Stubber) -> None:
+def _prefix_list_and_first_page(stub: Stubber) -> None:
+    """The S3 prefix list, and page 1 of its entries with a token for page 2."""
     stub.add_response(
         "describe_managed_prefix_lists",
         {"PrefixLists": [{"PrefixListId": PREFIX_LIST, "PrefixListName": f"com.amazonaws.{REGION}.s3"}]},
         {"Filters": [{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.s3"]}], "MaxResults": 100},
+    )
+    stub.add_response(
+        "get_managed_prefix_list_entries",
+        {"Entries": [{"Cidr": "52.218.0.0/17"}], "NextToken": "page-2"},
+        {"PrefixListId": PREFIX_LIST, "MaxResults": 100},
     )
 
 
@@ -47,12 +53,7 @@ def test_a_prefix_list_whose_second_page_failed_keeps_no_cidrs_and_names_itself(
     c = client("ec2")
     ctx = CallContext(ACCOUNT, REGION)
     with Stubber(c) as stub:
-        _prefix_list_answer(stub)
-        stub.add_response(
-            "get_managed_prefix_list_entries",
-            {"Entries": [{"Cidr": "52.218.0.0/17"}], "NextToken": "page-2"},
-            {"PrefixListId": PREFIX_LIST, "MaxResults": 100},
-        )
+        _prefix_list_and_first_page(stub)
         stub.add_client_error(
             "get_managed_prefix_list_entries",
             "RequestLimitExceeded",
@@ -72,12 +73,7 @@ def test_a_prefix_list_read_to_the_end_keeps_every_page() -> None:
     c = client("ec2")
     ctx = CallContext(ACCOUNT, REGION)
     with Stubber(c) as stub:
-        _prefix_list_answer(stub)
-        stub.add_response(
-            "get_managed_prefix_list_entries",
-            {"Entries": [{"Cidr": "52.218.0.0/17"}], "NextToken": "page-2"},
-            {"PrefixListId": PREFIX_LIST, "MaxResults": 100},
-        )
+        _prefix_list_and_first_page(stub)
         stub.add_response(
             "get_managed_prefix_list_entries",
             {"Entries": [{"Cidr": "3.5.64.0/21"}]},
