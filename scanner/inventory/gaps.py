@@ -9,7 +9,7 @@ failed call's own description (operation, error, what to do), which becomes the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scanner.results import CollectionErrorRecord
 
@@ -23,6 +23,19 @@ class Gaps:
     """The failed calls of one account and region (plus its global ones)."""
 
     errors: tuple[CollectionErrorRecord, ...] = ()
+    # The first failure per action, and per (action, resource id; None for the whole call), indexed once:
+    # checks ask per subject, and a failed batch can leave thousands of records (one per task ENI).
+    _first: dict[str, CollectionErrorRecord] = field(init=False, repr=False, compare=False)
+    _first_on: dict[tuple[str, str | None], CollectionErrorRecord] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        first: dict[str, CollectionErrorRecord] = {}
+        first_on: dict[tuple[str, str | None], CollectionErrorRecord] = {}
+        for error in self.errors:
+            first.setdefault(error.action, error)
+            first_on.setdefault((error.action, error.resource_id), error)
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_first_on", first_on)
 
     @classmethod
     def of(cls, errors: Iterable[CollectionErrorRecord], region: str) -> Gaps:
@@ -30,12 +43,11 @@ class Gaps:
 
     def listing(self, action: str) -> CollectionErrorRecord | None:
         """The first failure of `action` in the region: the listing it fills did not finish."""
-        return next((e for e in self.errors if e.action == action), None)
+        return self._first.get(action)
 
     def for_id(self, action: str, resource_id: str) -> CollectionErrorRecord | None:
         """The failure that leaves `resource_id` unread: one on that id, else one of the whole call."""
-        scoped = next((e for e in self.errors if e.action == action and e.resource_id == resource_id), None)
-        return scoped or next((e for e in self.errors if e.action == action and e.resource_id is None), None)
+        return self._first_on.get((action, resource_id)) or self._first_on.get((action, None))
 
     def require_listing(self, action: str, what: str) -> None:
         """Raise MissingData when the listing `action` failed: `what` (its absence) cannot be judged."""
